@@ -1,0 +1,165 @@
+import { exceptionExpiry, matchesAny, type Baseline, type BaselineException } from "./baseline.js";
+import { canonicalJson, sha256Hex } from "./canonical-json.js";
+import type { CloudTrailRecord } from "./cloudtrail.js";
+import { Counters } from "./counters.js";
+import type { Detector, DetectorHit } from "./detector.js";
+import { toEnvelope, type CloudTrailEnvelope } from "./envelope.js";
+import { buildFinding, findingIdFromEvent, findingIdFromRecord, type Finding } from "./finding.js";
+import { matchesPattern, patternEventNames } from "./pattern.js";
+import { MemoryWindowStore, type WindowStore } from "./window-store.js";
+
+export interface EngineOptions {
+  baseline: Baseline;
+  /** Counts for threshold detectors; in memory unless given. */
+  windows?: WindowStore;
+}
+
+export interface SuppressedFinding {
+  finding: Finding;
+  exception: BaselineException;
+}
+
+export interface EngineResult {
+  findings: Finding[];
+  suppressed: SuppressedFinding[];
+}
+
+export const ENGINE_WARNINGS = {
+  noEventId: "record without eventID (finding id hashed from the whole record)",
+  reusedEventId: "eventID reused by a different record (finding id hashed from the whole record)",
+  duplicate: "duplicate event (same record seen before; no second finding)",
+} as const;
+
+/**
+ * Runs detectors over CloudTrail records exactly as the deployed rules would:
+ * an event reaches a detector only if the detector's EventBridge pattern
+ * matches its envelope. Detectors are indexed by event source and name so each
+ * record is checked only against the patterns that could match it.
+ */
+export class DetectionEngine {
+  readonly warnings = new Counters();
+  private readonly index = new Map<string, Detector[]>();
+  private readonly unindexed: Detector[] = [];
+  /** Finding id → fingerprint of the record that made it, to tell re-deliveries from reused ids. */
+  private readonly emitted = new Map<string, string>();
+  private readonly windows: WindowStore;
+
+  constructor(
+    readonly detectors: readonly Detector[],
+    private readonly options: EngineOptions,
+  ) {
+    this.windows = options.windows ?? new MemoryWindowStore();
+    for (const detector of detectors) {
+      const names = patternEventNames(detector.pattern);
+      if (!names) {
+        this.unindexed.push(detector);
+        continue;
+      }
+      for (const source of names.sources) {
+        for (const name of names.names) {
+          const key = `${source}|${name}`;
+          const list = this.index.get(key) ?? [];
+          list.push(detector);
+          this.index.set(key, list);
+        }
+      }
+    }
+  }
+
+  get baseline(): Baseline {
+    return this.options.baseline;
+  }
+
+  candidates(record: CloudTrailRecord): Detector[] {
+    const indexed = this.index.get(`${record.eventSource}|${record.eventName}`);
+    if (!indexed) return this.unindexed;
+    return this.unindexed.length === 0 ? indexed : [...indexed, ...this.unindexed];
+  }
+
+  async process(record: CloudTrailRecord): Promise<EngineResult> {
+    const result: EngineResult = { findings: [], suppressed: [] };
+    const candidates = this.candidates(record);
+    if (candidates.length === 0) return result;
+    const envelope = toEnvelope(record);
+    for (const detector of candidates) await this.runOne(detector, envelope, result);
+    return result;
+  }
+
+  /** The Lambda path: the rule already chose the detector; its pattern is still checked, as replay does. */
+  async processWith(detector: Detector, envelope: CloudTrailEnvelope): Promise<EngineResult> {
+    const result: EngineResult = { findings: [], suppressed: [] };
+    await this.runOne(detector, envelope, result);
+    return result;
+  }
+
+  private async runOne(detector: Detector, envelope: CloudTrailEnvelope, result: EngineResult): Promise<void> {
+    if (!matchesPattern(detector.pattern, envelope)) return;
+    const record = envelope.detail;
+    const hit = detector.evaluate(record, { baseline: this.options.baseline });
+    if (!hit) return;
+    const id = detector.threshold ? await this.thresholdId(detector, record, hit) : this.eventFindingId(detector, record);
+    if (!id) return;
+    const finding = buildFinding(detector, record, hit, id);
+    const exception = this.exceptionFor(finding);
+    if (exception) result.suppressed.push({ finding, exception });
+    else result.findings.push(finding);
+  }
+
+  /** DESIGN.md: sha256(`<detector>:<eventID>`), or of the whole record when the id is missing or reused. */
+  private eventFindingId(detector: Detector, record: CloudTrailRecord): string | undefined {
+    const fingerprint = sha256Hex(canonicalJson(record));
+    if (!record.eventID) {
+      this.warnings.add(ENGINE_WARNINGS.noEventId);
+      return this.firstTime(findingIdFromRecord(detector.id, record), fingerprint);
+    }
+    const id = findingIdFromEvent(detector.id, record.eventID);
+    const earlier = this.emitted.get(id);
+    if (earlier === undefined) return this.firstTime(id, fingerprint);
+    if (earlier === fingerprint) {
+      this.warnings.add(ENGINE_WARNINGS.duplicate);
+      return undefined;
+    }
+    this.warnings.add(ENGINE_WARNINGS.reusedEventId);
+    return this.firstTime(findingIdFromRecord(detector.id, record), fingerprint);
+  }
+
+  private firstTime(id: string, fingerprint: string): string | undefined {
+    if (this.emitted.has(id)) {
+      this.warnings.add(ENGINE_WARNINGS.duplicate);
+      return undefined;
+    }
+    this.emitted.set(id, fingerprint);
+    return id;
+  }
+
+  /**
+   * Threshold detectors fire once per group and window, on the event that
+   * reaches the count. Windows are aligned to the epoch in event time, so the
+   * same logs in another order give the same finding id.
+   */
+  private async thresholdId(detector: Detector, record: CloudTrailRecord, hit: DetectorHit): Promise<string | undefined> {
+    const spec = detector.threshold!;
+    const windowMs = spec.windowSeconds * 1000;
+    const start = Math.floor(Date.parse(record.eventTime) / windowMs) * windowMs;
+    const principal = record.userIdentity.sessionContext?.sessionIssuer?.arn ?? record.userIdentity.arn ?? "unknown";
+    const group =
+      spec.groupBy === "principal" ? principal : `${principal}|${hit.resources.map((r) => r.arn ?? r.id).join(",")}`;
+    const count = await this.windows.increment(`${detector.id}|${group}|${start}`, start + windowMs);
+    if (count !== spec.count) return undefined;
+    return sha256Hex(`${detector.id}:${group}:${new Date(start).toISOString()}`).slice(0, 32);
+  }
+
+  private exceptionFor(finding: Finding): BaselineException | undefined {
+    const time = Date.parse(finding.time);
+    return this.options.baseline.exceptions.find((exception) => {
+      if (!matchesAny([exception.detector], finding.detector)) return false;
+      if (exception.account && exception.account !== finding.account) return false;
+      if (exception.principal && !matchesAny([exception.principal], finding.actor.principal)) return false;
+      if (exception.resource) {
+        const resource = exception.resource;
+        if (!finding.resources.some((r) => matchesAny([resource], r.arn) || matchesAny([resource], r.id))) return false;
+      }
+      return time <= exceptionExpiry(exception).getTime();
+    });
+  }
+}

@@ -1,0 +1,146 @@
+import type { Readable } from "node:stream";
+import type { Baseline } from "./baseline.js";
+import { normaliseRecord } from "./cloudtrail.js";
+import { Counters } from "./counters.js";
+import type { Detector } from "./detector.js";
+import { DetectionEngine, type SuppressedFinding } from "./engine.js";
+import type { Finding } from "./finding.js";
+import { listInputs, loadFile, parseLogBuffer, type InputFile, type ReadEvent } from "./reader.js";
+
+/** A rejected file or record, as the user should see it: where, and why. */
+export interface Rejection {
+  file: string;
+  at?: string;
+  reason: string;
+}
+
+export interface ReplayHooks {
+  onFinding(finding: Finding): void | Promise<void>;
+  onSuppressed?(suppressed: SuppressedFinding): void;
+  onRejection?(rejection: Rejection): void;
+  onSkipped?(file: string, reason: string): void;
+  /** Called once the inputs are known, then after each file. */
+  onProgress?(bytesDone: number, bytesTotal: number): void;
+}
+
+export interface ReplaySummary {
+  files: number;
+  eventsRead: number;
+  eventsAccepted: number;
+  eventsMatched: number;
+  findings: number;
+  suppressed: number;
+  rejected: number;
+  rejections: Counters;
+  warnings: Counters;
+  skipped: Counters;
+  bySeverity: Counters;
+  byDetector: Counters;
+  elapsedMs: number;
+}
+
+export interface ReplayOptions {
+  paths: string[];
+  detectors: readonly Detector[];
+  baseline: Baseline;
+  stdin?: Readable;
+}
+
+/**
+ * The local pipeline: read → normalise → detect. Files are loaded one ahead
+ * of the one being processed, so disk and gunzip overlap with detection
+ * without holding more than two files in memory.
+ */
+export async function replay(options: ReplayOptions, hooks: ReplayHooks): Promise<ReplaySummary> {
+  const started = performance.now();
+  const engine = new DetectionEngine(options.detectors, { baseline: options.baseline });
+  const summary: ReplaySummary = {
+    files: 0,
+    eventsRead: 0,
+    eventsAccepted: 0,
+    eventsMatched: 0,
+    findings: 0,
+    suppressed: 0,
+    rejected: 0,
+    rejections: new Counters(),
+    warnings: engine.warnings,
+    skipped: new Counters(),
+    bySeverity: new Counters(),
+    byDetector: new Counters(),
+    elapsedMs: 0,
+  };
+  const stdin = options.stdin ?? process.stdin;
+  const { files, problems } = await listInputs(options.paths);
+  for (const problem of problems) await handle(problem);
+
+  const total = files.reduce((sum, file) => sum + file.size, 0);
+  let done = 0;
+  hooks.onProgress?.(0, total);
+  let next = files.length > 0 ? load(files[0]!) : undefined;
+  for (let i = 0; i < files.length; i++) {
+    const file = files[i]!;
+    const bytes = await next!;
+    next = i + 1 < files.length ? load(files[i + 1]!) : undefined;
+    summary.files++;
+    if (bytes instanceof Error) await handle({ kind: "file-error", file: file.path, reason: bytes.message });
+    else for (const event of parseLogBuffer(displayName(file), bytes)) await handle(event);
+    done += file.size;
+    hooks.onProgress?.(done, total);
+  }
+  summary.elapsedMs = performance.now() - started;
+  return summary;
+
+  function load(file: InputFile): Promise<Buffer | Error> {
+    return loadFile(file, stdin).catch((error: NodeJS.ErrnoException) => new Error(error.code ?? error.message));
+  }
+
+  async function handle(event: ReadEvent): Promise<void> {
+    switch (event.kind) {
+      case "skipped":
+        summary.skipped.add(event.reason);
+        hooks.onSkipped?.(event.file, event.reason);
+        return;
+      case "file-error":
+        reject({ file: event.file, reason: event.reason });
+        return;
+      case "record-error":
+        summary.eventsRead++;
+        reject({ file: event.file, at: event.at, reason: event.reason });
+        return;
+      case "records":
+        for (const { raw, at } of event.records) {
+          summary.eventsRead++;
+          const normalised = normaliseRecord(raw);
+          if (!normalised.ok) {
+            reject({ file: event.file, at, reason: normalised.reason });
+            continue;
+          }
+          summary.eventsAccepted++;
+          for (const warning of normalised.warnings) summary.warnings.add(warning);
+          const result = await engine.process(normalised.record);
+          if (result.findings.length + result.suppressed.length > 0) summary.eventsMatched++;
+          for (const finding of result.findings) {
+            summary.findings++;
+            summary.bySeverity.add(finding.severity);
+            summary.byDetector.add(finding.detector);
+            await hooks.onFinding(finding);
+          }
+          for (const suppressed of result.suppressed) {
+            summary.suppressed++;
+            hooks.onSuppressed?.(suppressed);
+          }
+        }
+    }
+  }
+
+  function reject(rejection: Rejection): void {
+    summary.rejected++;
+    // Group by the reason without its particulars, so the summary stays short.
+    summary.rejections.add(rejection.reason.replace(/ \([^)]*\)$/, ""));
+    hooks.onRejection?.(rejection);
+  }
+}
+
+function displayName(file: InputFile): string {
+  return file.path === "-" ? "<stdin>" : file.path;
+}
