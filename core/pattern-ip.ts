@@ -1,0 +1,99 @@
+// IP address / CIDR helpers for the EventBridge `cidr` matcher. node:net's
+// isIP does the syntax validation; the arithmetic is done on bigints so that
+// IPv4 and IPv6 share one code path.
+import { isIP } from "node:net";
+
+export interface IpAddress {
+  version: 4 | 6;
+  value: bigint;
+}
+
+export interface CidrRange {
+  version: 4 | 6;
+  network: bigint;
+  prefix: number;
+}
+
+const V4_MAPPED_PREFIX = 0xffffn << 32n; // ::ffff:0:0/96
+
+function parseV4(text: string): bigint {
+  return text.split(".").reduce((acc, octet) => (acc << 8n) | BigInt(Number(octet)), 0n);
+}
+
+function parseV6(text: string): bigint {
+  // A trailing dotted quad (e.g. ::ffff:10.0.0.1) stands for the last two hextets.
+  let hex = text;
+  const lastColon = hex.lastIndexOf(":");
+  const tail = hex.slice(lastColon + 1);
+  if (tail.includes(".")) {
+    const v4 = parseV4(tail);
+    hex = `${hex.slice(0, lastColon + 1)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
+  }
+  const [head = "", rest] = hex.split("::");
+  const headParts = head === "" ? [] : head.split(":");
+  const restParts = rest === undefined || rest === "" ? [] : rest.split(":");
+  const zeros = new Array<string>(8 - headParts.length - restParts.length).fill("0");
+  const groups = rest === undefined ? headParts : [...headParts, ...zeros, ...restParts];
+  return groups.reduce((acc, group) => (acc << 16n) | BigInt(parseInt(group, 16)), 0n);
+}
+
+export function parseIp(text: string): IpAddress | undefined {
+  // Zone ids (fe80::1%eth0) identify an interface, not part of the address.
+  const address = text.includes("%") ? text.slice(0, text.indexOf("%")) : text;
+  const version = isIP(address);
+  if (version === 4) return { version: 4, value: parseV4(address) };
+  if (version === 6) return { version: 6, value: parseV6(address) };
+  return undefined;
+}
+
+export function parseCidr(text: string): CidrRange | undefined {
+  const slash = text.indexOf("/");
+  if (slash < 0) return undefined;
+  const prefixText = text.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(prefixText)) return undefined;
+  const addressText = text.slice(0, slash);
+  if (addressText.includes("%")) return undefined;
+  const address = parseIp(addressText);
+  if (!address) return undefined;
+  const prefix = Number(prefixText);
+  const width = address.version === 4 ? 32 : 128;
+  if (prefix > width) return undefined;
+  // Host bits are tolerated and masked off, as most CIDR tooling does.
+  return { version: address.version, network: address.value & mask(width, prefix), prefix };
+}
+
+function mask(width: number, prefix: number): bigint {
+  const all = (1n << BigInt(width)) - 1n;
+  return all ^ ((1n << BigInt(width - prefix)) - 1n);
+}
+
+/**
+ * IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are the same host as a.b.c.d,
+ * so an IPv4 range accepts them and an IPv6 range sees IPv4 addresses in
+ * their mapped form.
+ */
+export function ipInRange(ip: IpAddress, range: CidrRange): boolean {
+  let value = ip.value;
+  if (ip.version !== range.version) {
+    if (range.version === 4) {
+      if (value >> 32n !== 0xffffn) return false;
+      value &= 0xffffffffn;
+    } else {
+      value |= V4_MAPPED_PREFIX;
+    }
+  }
+  const width = range.version === 4 ? 32 : 128;
+  return (value & mask(width, range.prefix)) === range.network;
+}
+
+const cidrCache = new Map<string, CidrRange | null>();
+
+export function ipInCidr(ipText: string, cidrText: string): boolean {
+  let range = cidrCache.get(cidrText);
+  if (range === undefined) {
+    range = parseCidr(cidrText) ?? null;
+    cidrCache.set(cidrText, range);
+  }
+  const ip = parseIp(ipText);
+  return range !== null && ip !== undefined && ipInRange(ip, range);
+}
