@@ -83,3 +83,11 @@ describe("principalArn", () => {
     expect(principalArn(result.record)).toMatch(/^arn:aws:iam::\d{12}:role\//);
   });
 });
+
+describe("normaliseRecord on well-formed records", () => {
+  it("warns about nothing", () => {
+    const login = docRecords("awsdocs-aws-cloudtrail-user-guide.json").find((r) => r.eventName === "UpdateTrail")!;
+    const result = normaliseRecord(structuredClone(login));
+    expect(result.ok && result.warnings).toEqual([]);
+  });
+});

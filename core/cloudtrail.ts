@@ -97,6 +97,8 @@ export type NormaliseResult =
   | { ok: true; record: CloudTrailRecord; warnings: NormaliseWarning[] }
   | { ok: false; reason: string };
 
+const KNOWN_EVENT_TYPES = new Set<string>(EVENT_TYPES);
+const KNOWN_IDENTITY_TYPES = new Set<string>(IDENTITY_TYPES);
 const EVENT_TYPE_BY_LOWER = new Map(EVENT_TYPES.map((t) => [t.toLowerCase(), t]));
 const IDENTITY_TYPE_BY_LOWER = new Map(IDENTITY_TYPES.map((t) => [t.toLowerCase(), t]));
 
@@ -147,7 +149,7 @@ export function normaliseRecord(raw: unknown): NormaliseResult {
   if (raw.eventType === undefined) {
     raw.eventType = inferEventType(raw);
     warnings.push("eventType inferred");
-  } else if (typeof raw.eventType === "string" && !EVENT_TYPE_BY_LOWER.has(raw.eventType)) {
+  } else if (typeof raw.eventType === "string" && !KNOWN_EVENT_TYPES.has(raw.eventType)) {
     const canonical = EVENT_TYPE_BY_LOWER.get(raw.eventType.toLowerCase());
     if (canonical) {
       raw.eventType = canonical;
@@ -164,7 +166,7 @@ export function normaliseRecord(raw: unknown): NormaliseResult {
     if (identity.type === undefined) {
       identity.type = inferIdentityType(identity);
       warnings.push("userIdentity.type inferred");
-    } else if (typeof identity.type === "string" && !IDENTITY_TYPE_BY_LOWER.has(identity.type)) {
+    } else if (typeof identity.type === "string" && !KNOWN_IDENTITY_TYPES.has(identity.type)) {
       const canonical = IDENTITY_TYPE_BY_LOWER.get(identity.type.toLowerCase());
       if (canonical) {
         identity.type = canonical;

@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Command, CommanderError } from "commander";
+import { BaselineError } from "../core/baseline-file.js";
+import { detectorsCommand } from "./detectors-command.js";
+import { EXIT, EXIT_CODES_HELP, UsageError, type ExitCode } from "./exit-codes.js";
+import { processIo, type Io } from "./io.js";
+import { replayCommand } from "./replay-command.js";
+
+/** Exit code for a bug in trailwarden itself, so scripts can tell it from bad input. */
+const INTERNAL_ERROR = 4;
+
+export function buildProgram(io: Io, setExit: (code: ExitCode) => void): Command {
+  const program = new Command("trailwarden")
+    .description("Detect and remediate AWS security drift from CloudTrail, locally or deployed.")
+    .version(process.env.npm_package_version ?? "0.1.0")
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ trailwarden replay samples
+  $ trailwarden replay ./AWSLogs --baseline baseline.yaml --format jsonl
+  $ trailwarden detectors list --format json
+${EXIT_CODES_HELP}
+  4  internal error (a bug in trailwarden: please report it)`,
+    );
+  program.addCommand(replayCommand(io, setExit));
+  program.addCommand(detectorsCommand(io));
+  program.exitOverride();
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+    for (const sub of command.commands) sub.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+  }
+  return program;
+}
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  let code: ExitCode = EXIT.ok;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are exits too, but successful ones.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof BaselineError || error instanceof UsageError) {
+      io.err(`trailwarden: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    io.err(`trailwarden: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (process.env.TRAILWARDEN_DEBUG) io.err(`${error instanceof Error ? error.stack : ""}\n`);
+    else io.err("trailwarden: set TRAILWARDEN_DEBUG=1 to see the stack trace\n");
+    return INTERNAL_ERROR;
+  }
+}
+
+function isEntryPoint(): boolean {
+  const invoked = process.argv[1];
+  if (!invoked) return false;
+  try {
+    return realpathSync(invoked) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,110 @@
+import { Command, Option } from "commander";
+import { DEFAULT_BASELINE, type Baseline } from "../core/baseline.js";
+import { loadBaselineFile } from "../core/baseline-file.js";
+import type { Finding } from "../core/finding.js";
+import { replay, type Rejection } from "../core/replay.js";
+import { atLeast, SEVERITIES, type Severity } from "../core/severity.js";
+import { detectors } from "../detectors/index.js";
+import { EXIT, EXIT_CODES_HELP, combineExitCodes, type ExitCode } from "./exit-codes.js";
+import { startProgress } from "./progress.js";
+import { DirectorySink, FanOutSink, JsonLinesSink, OcsfLinesSink, TableSink, type FindingSink } from "./sinks.js";
+import { formatSummary } from "./summary.js";
+import type { Io } from "./io.js";
+
+interface ReplayFlags {
+  baseline?: string;
+  format: "table" | "jsonl" | "ocsf";
+  out?: string;
+  minSeverity: Severity;
+  failOn?: Severity;
+}
+
+/** Past this many lines of rejections per file, the rest are only counted. */
+const REJECTIONS_SHOWN_PER_FILE = 10;
+
+export function replayCommand(io: Io, setExit: (code: ExitCode) => void): Command {
+  return new Command("replay")
+    .description("Replay archived CloudTrail logs through the detectors, locally, with no AWS account.")
+    .argument("<paths...>", "files or folders of CloudTrail logs (.json, .json.gz, .jsonl), or - for stdin")
+    .option("--baseline <file>", "security baseline YAML (default: built-in, trusts nothing)")
+    .addOption(new Option("--format <format>", "output format").choices(["table", "jsonl", "ocsf"]).default("table"))
+    .option("--out <dir>", "also write findings in the bucket layout: findings/year=YYYY/month=MM/day=DD/<id>.json and ocsf/…")
+    .addOption(new Option("--min-severity <severity>", "show findings at or above").choices([...SEVERITIES]).default("info"))
+    .addOption(new Option("--fail-on <severity>", "exit 2 when a finding is at or above").choices([...SEVERITIES]))
+    .addHelpText(
+      "after",
+      `
+Formats:
+  table  findings, then a summary (events read, rejected, matched, throughput)
+  jsonl  one finding per line on stdout and nothing else; the summary goes to stderr
+  ocsf   one OCSF Detection Finding per line on stdout; the summary goes to stderr
+
+Examples:
+  $ trailwarden replay samples
+  $ trailwarden replay ./AWSLogs/111122223333/CloudTrail/ --baseline baseline.yaml
+  $ trailwarden replay trail.json.gz --format jsonl | jq .summary
+  $ zcat *.json.gz | trailwarden replay - --format jsonl
+  $ trailwarden replay logs/ --out findings-out --fail-on high
+${EXIT_CODES_HELP}`,
+    )
+    .action(async (paths: string[], flags: ReplayFlags) => {
+      setExit(await runReplay(paths, flags, io));
+    });
+}
+
+async function runReplay(paths: string[], flags: ReplayFlags, io: Io): Promise<ExitCode> {
+  const baseline: Baseline = flags.baseline ? loadBaselineFile(flags.baseline) : DEFAULT_BASELINE;
+  const printed: FindingSink =
+    flags.format === "jsonl" ? new JsonLinesSink(io.out) : flags.format === "ocsf" ? new OcsfLinesSink(io.out) : new TableSink(io.out);
+  const directory = flags.out ? new DirectorySink(flags.out) : undefined;
+  const sink = directory ? new FanOutSink([printed, directory]) : printed;
+
+  let hidden = 0;
+  let failing = 0;
+  const shownPerFile = new Map<string, number>();
+  const progress = startProgress(io);
+
+  const summary = await replay(
+    { paths, detectors, baseline, stdin: io.stdin },
+    {
+      async onFinding(finding: Finding) {
+        if (flags.failOn && atLeast(finding.severity, flags.failOn)) failing++;
+        if (!atLeast(finding.severity, flags.minSeverity)) {
+          hidden++;
+          return;
+        }
+        await sink.write(finding);
+      },
+      onRejection(rejection: Rejection) {
+        const shown = (shownPerFile.get(rejection.file) ?? 0) + 1;
+        shownPerFile.set(rejection.file, shown);
+        if (shown <= REJECTIONS_SHOWN_PER_FILE) {
+          progress.clear();
+          io.err(`trailwarden: rejected ${rejection.file}${rejection.at ? ` ${rejection.at}` : ""}: ${rejection.reason}\n`);
+        }
+      },
+      onProgress: progress.update,
+    },
+  );
+  progress.stop();
+  for (const [file, count] of shownPerFile) {
+    if (count > REJECTIONS_SHOWN_PER_FILE) {
+      io.err(`trailwarden: … and ${count - REJECTIONS_SHOWN_PER_FILE} more rejected in ${file} (counted in the summary)\n`);
+    }
+  }
+  await sink.close();
+
+  const text = formatSummary(summary, {
+    hiddenBelowMinSeverity: hidden,
+    written: directory && {
+      root: flags.out!,
+      written: directory.written,
+      alreadyPresent: directory.alreadyPresent,
+      differing: directory.differing.length,
+    },
+  });
+  if (flags.format === "table") io.out(text + "\n");
+  else io.err(text.trimStart() + "\n");
+
+  return combineExitCodes([failing > 0 ? EXIT.findings : EXIT.ok, summary.rejected > 0 ? EXIT.rejectedInput : EXIT.ok]);
+}

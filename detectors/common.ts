@@ -1,0 +1,110 @@
+/**
+ * Small helpers the detectors share: reading request parameters, naming the
+ * actor in a summary, and describing the resources a finding is about.
+ * Pure, like the detectors themselves.
+ */
+import { matchesAny, type Baseline } from "../core/baseline.js";
+import { principalArn, type CloudTrailRecord } from "../core/cloudtrail.js";
+import type { FindingResource } from "../core/detector.js";
+
+export const API_CALL = "AWS API Call via CloudTrail";
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A string request parameter, or undefined when it is absent or not a string. */
+export function param(record: CloudTrailRecord, key: string): string | undefined {
+  const value = record.requestParameters?.[key];
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/**
+ * A field of a request object whatever the casing of its first letter:
+ * CloudTrail logs JSON-protocol requests in camelCase, but documentation and
+ * some tools copy the API's PascalCase.
+ */
+export function field(object: Record<string, unknown>, name: string): unknown {
+  if (name in object) return object[name];
+  const flipped = name[0] === name[0]?.toUpperCase() ? name[0]!.toLowerCase() + name.slice(1) : name[0]!.toUpperCase() + name.slice(1);
+  return object[flipped];
+}
+
+/** `aws`, `aws-cn` or `aws-us-gov`, from the region the event was recorded in. */
+export function partitionOf(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+/** Whether the caller is one of the baseline's infrastructure-as-code principals. */
+export function isIacPrincipal(record: CloudTrailRecord, baseline: Baseline): boolean {
+  return matchesAny(baseline.principals.iac, principalArn(record));
+}
+
+/** The caller, named the way a responder reads it in a one-line summary. */
+export function actorName(record: CloudTrailRecord): string {
+  const identity = record.userIdentity;
+  const account = identity.accountId ?? record.recipientAccountId;
+  switch (identity.type) {
+    case "Root":
+      return `the root user of ${account}`;
+    case "IAMUser":
+      return `IAM user ${identity.userName ?? identity.arn ?? "(unknown)"} (${account})`;
+    case "AssumedRole": {
+      const role = identity.sessionContext?.sessionIssuer?.userName;
+      const session = identity.arn?.split("/").pop();
+      if (role) return `role ${role} (session ${session ?? "unknown"}, ${account})`;
+      return identity.arn ?? `an assumed role in ${account}`;
+    }
+    case "AWSService":
+      return identity.invokedBy ?? "an AWS service";
+    default:
+      return identity.arn ?? `a ${identity.type} principal in ${account}`;
+  }
+}
+
+/** A summary as a sentence: actor names start in lower case ("role …", "the root user …"). */
+export function sentence(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** Approved public buckets are listed by name or ARN; `*` in an entry matches any run of characters. */
+export function isApprovedPublicBucket(baseline: Baseline, bucket: string, partition: string): boolean {
+  return matchesAny(baseline.s3.publicBuckets, bucket) || matchesAny(baseline.s3.publicBuckets, `arn:${partition}:s3:::${bucket}`);
+}
+
+function located(record: CloudTrailRecord): Pick<FindingResource, "account" | "region"> {
+  return { account: record.recipientAccountId, region: record.awsRegion };
+}
+
+export function bucketResource(record: CloudTrailRecord, bucket: string): FindingResource {
+  return { type: "AWS::S3::Bucket", id: bucket, arn: `arn:${partitionOf(record.awsRegion)}:s3:::${bucket}`, ...located(record) };
+}
+
+/** A trail named by name or by ARN, as StopLogging and DeleteTrail accept both. */
+export function trailResource(record: CloudTrailRecord, nameOrArn: string): FindingResource {
+  if (nameOrArn.startsWith("arn:")) {
+    const name = nameOrArn.slice(nameOrArn.indexOf(":trail/") + ":trail/".length);
+    const [, , , region, account] = nameOrArn.split(":");
+    return { type: "AWS::CloudTrail::Trail", id: name, arn: nameOrArn, account: account || record.recipientAccountId, region: region || record.awsRegion };
+  }
+  const arn = `arn:${partitionOf(record.awsRegion)}:cloudtrail:${record.awsRegion}:${record.recipientAccountId}:trail/${nameOrArn}`;
+  return { type: "AWS::CloudTrail::Trail", id: nameOrArn, arn, ...located(record) };
+}
+
+const IAM_TYPES = { user: "AWS::IAM::User", group: "AWS::IAM::Group", role: "AWS::IAM::Role" } as const;
+
+/**
+ * An IAM identity named in a request. Its ARN includes a path the request
+ * does not show, so it is given only when the record states it.
+ */
+export function iamResource(record: CloudTrailRecord, kind: keyof typeof IAM_TYPES, name: string, arn?: string): FindingResource {
+  return { type: IAM_TYPES[kind], id: name, ...(arn ? { arn } : {}), account: record.recipientAccountId };
+}
+
+/** The account itself, for findings about the account's own credentials (AWS Config's type). */
+export function accountResource(record: CloudTrailRecord): FindingResource {
+  const account = record.userIdentity.accountId ?? record.recipientAccountId;
+  return { type: "AWS::::Account", id: account, account };
+}

@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import { parseBaseline } from "../core/baseline.js";
+import { canonicalJson } from "../core/canonical-json.js";
+import { normaliseRecord, type CloudTrailRecord } from "../core/cloudtrail.js";
+import type { Detector, DetectorExample, DetectorHit } from "../core/detector.js";
+import { toEnvelope } from "../core/envelope.js";
+import { matchesPattern, patternEventNames } from "../core/pattern.js";
+import { detectors } from "./index.js";
+
+/**
+ * The CloudTrail events that reveal each Stratus Red Team technique a
+ * detector here claims (detectionEvents of Stratus Red Team, Apache-2.0).
+ * A claim is only honest if one of the detector's match examples is such an event.
+ */
+const STRATUS_DETECTION_EVENTS: Record<string, string[]> = {
+  "aws.defense-evasion.cloudtrail-stop": ["cloudtrail.amazonaws.com:StopLogging"],
+  "aws.defense-evasion.cloudtrail-delete": ["cloudtrail.amazonaws.com:DeleteTrail"],
+  "aws.defense-evasion.cloudtrail-event-selectors": ["cloudtrail.amazonaws.com:PutEventSelectors"],
+  "aws.initial-access.console-login-without-mfa": ["signin.amazonaws.com:ConsoleLogin"],
+  "aws.persistence.iam-backdoor-user": ["iam.amazonaws.com:CreateAccessKey"],
+  "aws.persistence.iam-create-admin-user": ["iam.amazonaws.com:CreateUser", "iam.amazonaws.com:AttachUserPolicy", "iam.amazonaws.com:CreateAccessKey"],
+  "aws.persistence.iam-create-backdoor-role": ["iam.amazonaws.com:CreateRole", "iam.amazonaws.com:AttachRolePolicy"],
+};
+
+/** What the engine does with one record: normalise, envelope, pattern, then evaluate with the example's baseline. */
+function run(detector: Detector, example: DetectorExample): { record: CloudTrailRecord; hit: DetectorHit | undefined } {
+  const normalised = normaliseRecord(structuredClone(example.record));
+  if (!normalised.ok) throw new Error(`example "${example.description}" is not a valid record: ${normalised.reason}`);
+  const record = normalised.record;
+  const baseline = parseBaseline(example.baseline);
+  const hit = matchesPattern(detector.pattern, toEnvelope(record)) ? detector.evaluate(record, { baseline }) : undefined;
+  return { record, hit };
+}
+
+const allExamples = detectors.flatMap((d) => [...d.examples.match, ...d.examples.noMatch].map((example) => ({ detector: d, example })));
+
+/** Example-level checks; registry.test.ts holds the catalog-wide meta-tests (ids, paths, MITRE, remediations). */
+describe("the detector examples", () => {
+  it("gives every example its own eventID, so finding ids never collide", () => {
+    const ids = allExamples.map(({ example }) => example.record.eventID);
+    expect(ids.every((id) => typeof id === "string" && /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+describe.each(detectors.map((d) => [d.id, d] as const))("%s", (_id, detector) => {
+  it("keeps the event names it watches indexable by the engine", () => {
+    const detail = detector.pattern.detail as Record<string, unknown> | undefined;
+    if (detail?.eventName !== undefined) expect(patternEventNames(detector.pattern)).toBeDefined();
+  });
+
+  it("has at least one match example and two near misses", () => {
+    expect(detector.examples.match.length).toBeGreaterThanOrEqual(1);
+    expect(detector.examples.noMatch.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it.each(detector.examples.match.map((e) => [e.description, e] as const))("finds: %s", (_description, example) => {
+    const { hit } = run(detector, example);
+    expect(hit).toBeDefined();
+    expect(hit?.summary).toMatch(/^[A-Z0-9].*\.$/);
+    expect(hit?.resources.length).toBeGreaterThan(0);
+    for (const resource of hit?.resources ?? []) {
+      expect(resource.type).toMatch(/^AWS::[A-Za-z0-9]*::[A-Za-z0-9]+$/);
+      expect(resource.id).not.toBe("");
+    }
+  });
+
+  it.each(detector.examples.noMatch.map((e) => [e.description, e] as const))("ignores: %s", (_description, example) => {
+    expect(run(detector, example).hit).toBeUndefined();
+  });
+
+  const excused = detector.examples.noMatch.filter((e) => e.baseline !== undefined);
+  it.each(excused.map((e) => [e.description, e] as const))("would find, but for its baseline: %s", (_description, example) => {
+    expect(run(detector, { ...example, baseline: undefined }).hit).toBeDefined();
+  });
+
+  it("evaluates without changing the record and gives the same answer twice", () => {
+    for (const example of [...detector.examples.match, ...detector.examples.noMatch]) {
+      const normalised = normaliseRecord(structuredClone(example.record));
+      if (!normalised.ok) throw new Error(normalised.reason);
+      const before = canonicalJson(normalised.record);
+      const context = { baseline: parseBaseline(example.baseline) };
+      const first = detector.evaluate(normalised.record, context);
+      expect(detector.evaluate(normalised.record, context)).toEqual(first);
+      expect(canonicalJson(normalised.record)).toBe(before);
+    }
+  });
+
+  it("backs every Stratus technique it claims with a match example of that technique's events", () => {
+    for (const technique of detector.stratus ?? []) {
+      const events = STRATUS_DETECTION_EVENTS[technique];
+      expect(events, `${technique} is not in the table of claimed techniques`).toBeDefined();
+      const shown = detector.examples.match.some((e) => events?.includes(`${String(e.record.eventSource)}:${String(e.record.eventName)}`) && /stratus/i.test(e.description));
+      expect(shown, technique).toBe(true);
+    }
+  });
+});
