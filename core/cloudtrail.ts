@@ -1,4 +1,8 @@
 import { z } from "zod";
+import { passesFastCheck } from "./cloudtrail-fast-check.js";
+import { EVENT_SOURCE, EVENT_TYPES, ISO_UTC, type EventType } from "./cloudtrail-patterns.js";
+
+export { EVENT_TYPES, type EventType };
 
 /**
  * The CloudTrail record as detectors see it. Lenient on fields nobody relies on
@@ -7,8 +11,6 @@ import { z } from "zod";
  * on fields that imperfect sources omit.
  */
 
-export const EVENT_TYPES = ["AwsApiCall", "AwsServiceEvent", "AwsConsoleAction", "AwsConsoleSignIn"] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
 
 export const IDENTITY_TYPES = [
   "Root",
@@ -55,12 +57,11 @@ export const UserIdentitySchema = z.looseObject({
     .optional(),
 });
 
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
 export const CloudTrailRecordSchema = z.looseObject({
   eventVersion: z.string().optional(),
   eventTime: z.string().regex(ISO_UTC, "an ISO 8601 UTC time such as 2024-05-01T12:00:00Z"),
-  eventSource: z.string().regex(/^[a-z0-9][a-z0-9.-]*\.amazonaws\.com$/, "a service host such as iam.amazonaws.com"),
+  eventSource: z.string().regex(EVENT_SOURCE, "a service host such as iam.amazonaws.com"),
   eventName: z.string().min(1),
   awsRegion: z.string().min(1),
   eventType: z.enum(EVENT_TYPES),
@@ -184,6 +185,7 @@ export function normaliseRecord(raw: unknown): NormaliseResult {
     }
   }
 
+  if (passesFastCheck(raw)) return { ok: true, record: raw as CloudTrailRecord, warnings };
   const parsed = CloudTrailRecordSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, reason: explainIssues(parsed.error) };
   return { ok: true, record: parsed.data, warnings };
