@@ -39,6 +39,22 @@ export class UnknownDetectorError extends Error {
   override name = "UnknownDetectorError";
 }
 
+/** The input is not what a detector rule sends; says which fields are wrong. */
+export class InvalidEventError extends Error {
+  override name = "InvalidEventError";
+}
+
+function parseInput(input: unknown) {
+  const result = parse(input, undefined, DetectInputSchema, true);
+  if (result.success) return result.data;
+  const issues = (result.error.cause ?? []) as readonly { path?: readonly PropertyKey[] | readonly { key: PropertyKey }[]; message: string }[];
+  const explained = issues.slice(0, 5).map((issue) => {
+    const path = (issue.path ?? []).map((p) => String(typeof p === "object" && p !== null ? p.key : p)).join(".");
+    return `${path || "(input)"}: ${issue.message}`;
+  });
+  throw new InvalidEventError(`not a detector rule input: ${explained.join("; ")}`, { cause: result.error });
+}
+
 export interface DetectDependencies {
   detectors: readonly Detector[];
   baseline: Baseline;
@@ -55,7 +71,7 @@ export function createDetectHandler(deps: DetectDependencies) {
 
   return async function handler(input: unknown): Promise<DetectResult> {
     try {
-      const { detectorId, event } = parse(input, undefined, DetectInputSchema);
+      const { detectorId, event } = parseInput(input);
       const detector = byId.get(detectorId);
       if (!detector) throw new UnknownDetectorError(`no detector with id '${detectorId}' in this deployment`);
       logger.appendKeys({ detectorId, eventId: event.detail.eventID });
