@@ -143,4 +143,21 @@ describe("DetectionEngine", () => {
     expect(ids[0]).toHaveLength(1);
     expect(ids[1]).toEqual(ids[0]);
   });
+
+  it("works with a window store that answers asynchronously, keeping detector order", async () => {
+    const counts = new Map<string, number>();
+    const slowStore = {
+      increment: async (key: string) => {
+        await new Promise((r) => setTimeout(r, 1));
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+        return counts.get(key)!;
+      },
+    };
+    const burst = detector({ id: "iam.burst", threshold: { count: 1, windowSeconds: 60, groupBy: "principal-and-resource" } });
+    const plain = detector({ id: "iam.plain" });
+    const engine = new DetectionEngine([burst, plain], { baseline: parseBaseline({}), windows: slowStore });
+    const processed = engine.process(record());
+    expect(processed).toBeInstanceOf(Promise);
+    expect((await processed).findings.map((f) => f.detector)).toEqual(["iam.burst", "iam.plain"]);
+  });
 });

@@ -1,6 +1,6 @@
 import { exceptionExpiry, matchesAny, type Baseline, type BaselineException } from "./baseline.js";
 import { canonicalJson, sha256Hex } from "./canonical-json.js";
-import type { CloudTrailRecord } from "./cloudtrail.js";
+import { principalArn, type CloudTrailRecord } from "./cloudtrail.js";
 import { Counters } from "./counters.js";
 import type { Detector, DetectorHit } from "./detector.js";
 import { toEnvelope, type CloudTrailEnvelope } from "./envelope.js";
@@ -76,28 +76,56 @@ export class DetectionEngine {
     return this.unindexed.length === 0 ? indexed : [...indexed, ...this.unindexed];
   }
 
-  async process(record: CloudTrailRecord): Promise<EngineResult> {
+  /**
+   * Evaluates one record. Synchronous unless a threshold detector's window
+   * store answers asynchronously, so replay does not pay for a promise per
+   * record; callers await the result when it is a promise.
+   */
+  process(record: CloudTrailRecord): EngineResult | Promise<EngineResult> {
     const result: EngineResult = { findings: [], suppressed: [] };
     const candidates = this.candidates(record);
     if (candidates.length === 0) return result;
-    const envelope = toEnvelope(record);
-    for (const detector of candidates) await this.runOne(detector, envelope, result);
-    return result;
+    return this.runAll(candidates, toEnvelope(record), result);
   }
 
   /** The Lambda path: the rule already chose the detector; its pattern is still checked, as replay does. */
   async processWith(detector: Detector, envelope: CloudTrailEnvelope): Promise<EngineResult> {
-    const result: EngineResult = { findings: [], suppressed: [] };
-    await this.runOne(detector, envelope, result);
+    return this.runAll([detector], envelope, { findings: [], suppressed: [] });
+  }
+
+  private runAll(detectors: readonly Detector[], envelope: CloudTrailEnvelope, result: EngineResult): EngineResult | Promise<EngineResult> {
+    for (let i = 0; i < detectors.length; i++) {
+      const pending = this.runOne(detectors[i]!, envelope, result);
+      if (pending) return this.finishInOrder(pending, detectors, i + 1, envelope, result);
+    }
     return result;
   }
 
-  private async runOne(detector: Detector, envelope: CloudTrailEnvelope, result: EngineResult): Promise<void> {
+  /** Keeps findings in detector order once a window store has gone asynchronous. */
+  private async finishInOrder(
+    pending: Promise<void>,
+    detectors: readonly Detector[],
+    next: number,
+    envelope: CloudTrailEnvelope,
+    result: EngineResult,
+  ): Promise<EngineResult> {
+    await pending;
+    for (let i = next; i < detectors.length; i++) await this.runOne(detectors[i]!, envelope, result);
+    return result;
+  }
+
+  private runOne(detector: Detector, envelope: CloudTrailEnvelope, result: EngineResult): void | Promise<void> {
     if (!matchesPattern(detector.pattern, envelope)) return;
     const record = envelope.detail;
     const hit = detector.evaluate(record, { baseline: this.options.baseline });
     if (!hit) return;
-    const id = detector.threshold ? await this.thresholdId(detector, record, hit) : this.eventFindingId(detector, record);
+    if (!detector.threshold) return this.emit(detector, record, hit, this.eventFindingId(detector, record), result);
+    const counted = this.countInWindow(detector, record, hit);
+    if (counted instanceof Promise) return counted.then((id) => this.emit(detector, record, hit, id, result));
+    return this.emit(detector, record, hit, counted, result);
+  }
+
+  private emit(detector: Detector, record: CloudTrailRecord, hit: DetectorHit, id: string | undefined, result: EngineResult): void {
     if (!id) return;
     const finding = buildFinding(detector, record, hit, id);
     const exception = this.exceptionFor(finding);
@@ -137,16 +165,17 @@ export class DetectionEngine {
    * reaches the count. Windows are aligned to the epoch in event time, so the
    * same logs in another order give the same finding id.
    */
-  private async thresholdId(detector: Detector, record: CloudTrailRecord, hit: DetectorHit): Promise<string | undefined> {
+  private countInWindow(detector: Detector, record: CloudTrailRecord, hit: DetectorHit): string | undefined | Promise<string | undefined> {
     const spec = detector.threshold!;
     const windowMs = spec.windowSeconds * 1000;
     const start = Math.floor(Date.parse(record.eventTime) / windowMs) * windowMs;
-    const principal = record.userIdentity.sessionContext?.sessionIssuer?.arn ?? record.userIdentity.arn ?? "unknown";
+    const principal = principalArn(record) ?? record.userIdentity.principalId ?? "unknown";
     const group =
       spec.groupBy === "principal" ? principal : `${principal}|${hit.resources.map((r) => r.arn ?? r.id).join(",")}`;
-    const count = await this.windows.increment(`${detector.id}|${group}|${start}`, start + windowMs);
-    if (count !== spec.count) return undefined;
-    return sha256Hex(`${detector.id}:${group}:${new Date(start).toISOString()}`).slice(0, 32);
+    const id = () => sha256Hex(`${detector.id}:${group}:${new Date(start).toISOString()}`).slice(0, 32);
+    const count = this.windows.increment(`${detector.id}|${group}|${start}`, start + windowMs);
+    if (count instanceof Promise) return count.then((n) => (n === spec.count ? id() : undefined));
+    return count === spec.count ? id() : undefined;
   }
 
   private exceptionFor(finding: Finding): BaselineException | undefined {

@@ -117,7 +117,8 @@ export async function replay(options: ReplayOptions, hooks: ReplayHooks): Promis
           }
           summary.eventsAccepted++;
           for (const warning of normalised.warnings) summary.warnings.add(warning);
-          const result = await engine.process(normalised.record);
+          const processed = engine.process(normalised.record);
+          const result = processed instanceof Promise ? await processed : processed;
           if (result.findings.length + result.suppressed.length > 0) summary.eventsMatched++;
           for (const finding of result.findings) {
             summary.findings++;
