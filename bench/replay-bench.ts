@@ -4,7 +4,7 @@
  *   npm run bench        (node --expose-gc dist/bench/replay-bench.js)
  *
  * 1. Generates at least 1,000,000 routine CloudTrail records of the sample
- *    organisation (scripts/sample-events.ts), with the attack story mixed in
+ *    organisation (scripts/samples/), with the attack story mixed in
  *    once per simulated hour so detectors fire, as gzipped `{"Records":[...]}`
  *    files of 2,500 records in CloudTrail's S3 layout, into a temporary folder
  *    (two generator processes on two cores; removed at the end).
@@ -31,7 +31,12 @@ import { parseBaselineText } from "../core/baseline-file.js";
 import { replay } from "../core/replay.js";
 import { detectors } from "../detectors/index.js";
 import { sampleBaselineYaml } from "../scripts/sample-baseline.js";
-import { cloudTrailKey, Gen, generateAttackRecords, generateRoutineRecords, HOUR, type Json } from "../scripts/sample-events.js";
+import { generateAttackRecords } from "../scripts/samples/attack.js";
+import { cloudTrailKey, fileWindowStart } from "../scripts/samples/layout.js";
+import { Gen } from "../scripts/samples/random.js";
+import { type Json, sortByTime } from "../scripts/samples/records.js";
+import { generateRoutineRecords } from "../scripts/samples/routine.js";
+import { HOUR } from "../scripts/samples/time.js";
 
 const gzipAsync = promisify(gzip);
 
@@ -58,10 +63,7 @@ async function generateWorker(dir: string, worker: number, workers: number, segm
 
   const write = async (records: Json[]): Promise<void> => {
     const first = records[0]!;
-    const account = first.recipientAccountId as string;
-    const region = first.awsRegion as string;
-    const windowStart = Math.floor(Date.parse(first.eventTime as string) / 300_000) * 300_000;
-    const path = join(dir, cloudTrailKey(names, account, region, windowStart));
+    const path = join(dir, cloudTrailKey(names, first.recipientAccountId as string, first.awsRegion as string, fileWindowStart(first)));
     const text = JSON.stringify({ Records: records });
     const task = (async () => {
       const bytes = await gzipAsync(text, { level: 6 });
@@ -80,7 +82,7 @@ async function generateWorker(dir: string, worker: number, workers: number, segm
     const count = segment === segments - 1 ? lastSegment : SEGMENT;
     const records = generateRoutineRecords(g, count, { start, end: start + HOUR });
     const attack = generateAttackRecords(g, start + g.int(HOUR / 2));
-    const merged = [...records, ...attack].sort((a, b) => ((a.eventTime as string) < (b.eventTime as string) ? -1 : 1));
+    const merged = sortByTime([...records, ...attack]);
     for (const record of merged) {
       const key = `${record.recipientAccountId as string}|${record.awsRegion as string}`;
       let buffer = buffers.get(key);

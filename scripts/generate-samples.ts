@@ -20,22 +20,14 @@ import { loadBaselineFile } from "../core/baseline-file.js";
 import { replay, type ReplaySummary } from "../core/replay.js";
 import { detectors } from "../detectors/index.js";
 import { sampleBaselineYaml } from "./sample-baseline.js";
-import {
-  ACCOUNTS,
-  ATTACK,
-  ATTACK_DETECTORS,
-  ATTACKER_IPS,
-  cloudTrailKey,
-  Gen,
-  generateAttackRecords,
-  generateRoutineRecords,
-  generateSanctionedChanges,
-  groupIntoFiles,
-  HOUR,
-  MINUTE,
-  sortByTime,
-  type Json,
-} from "./sample-events.js";
+import { ATTACK, ATTACK_DETECTORS, generateAttackRecords } from "./samples/attack.js";
+import { cloudTrailKey, groupIntoFiles } from "./samples/layout.js";
+import { ACCOUNTS, ATTACKER_IPS } from "./samples/organisation.js";
+import { Gen } from "./samples/random.js";
+import { type Json, sortByTime } from "./samples/records.js";
+import { generateRoutineRecords } from "./samples/routine.js";
+import { generateSanctionedChanges } from "./samples/sanctioned.js";
+import { HOUR, MINUTE } from "./samples/time.js";
 
 export const SEED = 20250314;
 export const ROUTINE_COUNT = 3000;

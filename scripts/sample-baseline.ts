@@ -8,7 +8,7 @@ import {
   REMEDIATOR_ROLE,
   SCANNER_ROLE,
   VENDOR_ACCOUNT,
-} from "./sample-events.js";
+} from "./samples/organisation.js";
 
 /**
  * The security baseline of the fictional organisation in `samples/`: the
