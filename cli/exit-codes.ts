@@ -27,4 +27,5 @@ Exit codes:
   1  usage error or invalid baseline
   2  findings at or above --fail-on
   3  some input rejected (a missing path included)
-  When several apply, the lowest number wins.`;
+  4  internal error (a bug in trailwarden: please report it)
+  When several of 1-3 apply, the lowest number wins.`;

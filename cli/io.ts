@@ -9,6 +9,19 @@ export interface Io {
   errIsTTY: boolean;
 }
 
+/**
+ * A reader that closes the pipe early (`| head`) is not an error: stop
+ * quietly, as Unix tools do, instead of dying with EPIPE and a stack trace.
+ */
+export function exitQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE") process.exit(0);
+      throw error;
+    });
+  }
+}
+
 export const processIo: Io = {
   out: (text) => void process.stdout.write(text),
   err: (text) => void process.stderr.write(text),

@@ -1,20 +1,30 @@
 #!/usr/bin/env node
-import { realpathSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { BaselineError } from "../core/baseline-file.js";
 import { detectorsCommand } from "./detectors-command.js";
 import { EXIT, EXIT_CODES_HELP, UsageError, type ExitCode } from "./exit-codes.js";
-import { processIo, type Io } from "./io.js";
+import { exitQuietlyOnClosedPipe, processIo, type Io } from "./io.js";
 import { replayCommand } from "./replay-command.js";
 
 /** Exit code for a bug in trailwarden itself, so scripts can tell it from bad input. */
 const INTERNAL_ERROR = 4;
 
+/** Our own version, from our package.json (npm_package_version would be the caller's project). */
+function ownVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
+    return pkg.version ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
 export function buildProgram(io: Io, setExit: (code: ExitCode) => void): Command {
   const program = new Command("trailwarden")
     .description("Detect and remediate AWS security drift from CloudTrail, locally or deployed.")
-    .version(process.env.npm_package_version ?? "0.1.0")
+    .version(ownVersion())
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .addHelpText(
@@ -24,8 +34,7 @@ Examples:
   $ trailwarden replay samples
   $ trailwarden replay ./AWSLogs --baseline baseline.yaml --format jsonl
   $ trailwarden detectors list --format json
-${EXIT_CODES_HELP}
-  4  internal error (a bug in trailwarden: please report it)`,
+${EXIT_CODES_HELP}`,
     );
   program.addCommand(replayCommand(io, setExit));
   program.addCommand(detectorsCommand(io));
@@ -70,6 +79,7 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  exitQuietlyOnClosedPipe();
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -7,7 +7,7 @@ import { atLeast, SEVERITIES, type Severity } from "../core/severity.js";
 import { detectors } from "../detectors/index.js";
 import { EXIT, EXIT_CODES_HELP, combineExitCodes, type ExitCode } from "./exit-codes.js";
 import { startProgress } from "./progress.js";
-import { DirectorySink, FanOutSink, JsonLinesSink, OcsfLinesSink, TableSink, type FindingSink } from "./sinks.js";
+import { DirectorySink, JsonLinesSink, OcsfLinesSink, TableSink, type FindingSink } from "./sinks.js";
 import { formatSummary } from "./summary.js";
 import type { Io } from "./io.js";
 
@@ -28,8 +28,8 @@ export function replayCommand(io: Io, setExit: (code: ExitCode) => void): Comman
     .argument("<paths...>", "files or folders of CloudTrail logs (.json, .json.gz, .jsonl), or - for stdin")
     .option("--baseline <file>", "security baseline YAML (default: built-in, trusts nothing)")
     .addOption(new Option("--format <format>", "output format").choices(["table", "jsonl", "ocsf"]).default("table"))
-    .option("--out <dir>", "also write findings in the bucket layout: findings/year=YYYY/month=MM/day=DD/<id>.json and ocsf/…")
-    .addOption(new Option("--min-severity <severity>", "show findings at or above").choices([...SEVERITIES]).default("info"))
+    .option("--out <dir>", "also write every finding in the bucket layout: findings/year=YYYY/month=MM/day=DD/<id>.json and ocsf/…")
+    .addOption(new Option("--min-severity <severity>", "print findings at or above (--out still gets all)").choices([...SEVERITIES]).default("info"))
     .addOption(new Option("--fail-on <severity>", "exit 2 when a finding is at or above").choices([...SEVERITIES]))
     .addHelpText(
       "after",
@@ -56,8 +56,7 @@ async function runReplay(paths: string[], flags: ReplayFlags, io: Io): Promise<E
   const baseline: Baseline = flags.baseline ? loadBaselineFile(flags.baseline) : DEFAULT_BASELINE;
   const printed: FindingSink =
     flags.format === "jsonl" ? new JsonLinesSink(io.out) : flags.format === "ocsf" ? new OcsfLinesSink(io.out) : new TableSink(io.out);
-  const directory = flags.out ? new DirectorySink(flags.out) : undefined;
-  const sink = directory ? new FanOutSink([printed, directory]) : printed;
+  const directory = flags.out ? await DirectorySink.open(flags.out) : undefined;
 
   let hidden = 0;
   let failing = 0;
@@ -69,11 +68,13 @@ async function runReplay(paths: string[], flags: ReplayFlags, io: Io): Promise<E
     {
       async onFinding(finding: Finding) {
         if (flags.failOn && atLeast(finding.severity, flags.failOn)) failing++;
+        // The folder mirrors the findings bucket, which holds every finding; --min-severity is about what is shown.
+        await directory?.write(finding);
         if (!atLeast(finding.severity, flags.minSeverity)) {
           hidden++;
           return;
         }
-        await sink.write(finding);
+        await printed.write(finding);
       },
       onRejection(rejection: Rejection) {
         const shown = (shownPerFile.get(rejection.file) ?? 0) + 1;
@@ -92,7 +93,7 @@ async function runReplay(paths: string[], flags: ReplayFlags, io: Io): Promise<E
       io.err(`trailwarden: … and ${count - REJECTIONS_SHOWN_PER_FILE} more rejected in ${file} (counted in the summary)\n`);
     }
   }
-  await sink.close();
+  await printed.close();
 
   const text = formatSummary(summary, {
     hiddenBelowMinSeverity: hidden,

@@ -1,7 +1,8 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { access, constants, mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { findingKey, type Finding } from "../core/finding.js";
 import { toOcsf } from "../core/ocsf.js";
+import { UsageError } from "./exit-codes.js";
 import { formatFindingsTable } from "./summary.js";
 
 export interface FindingSink {
@@ -50,7 +51,20 @@ export class DirectorySink implements FindingSink {
   alreadyPresent = 0;
   differing: string[] = [];
 
-  constructor(private readonly root: string) {}
+  private constructor(private readonly root: string) {}
+
+  /** Checks the folder up front, so a bad --out is a usage error before any output, not a crash halfway. */
+  static async open(root: string): Promise<DirectorySink> {
+    try {
+      await mkdir(root, { recursive: true });
+      await access(root, constants.W_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === "EEXIST" || code === "ENOTDIR" ? "it is a file, not a folder" : code === "EACCES" ? "permission denied" : (code ?? String(error));
+      throw new UsageError(`--out ${root}: cannot write findings there: ${why}`);
+    }
+    return new DirectorySink(root);
+  }
 
   async write(finding: Finding): Promise<void> {
     await this.put(findingKey(finding, "findings"), JSON.stringify(finding, null, 2) + "\n");
@@ -71,14 +85,4 @@ export class DirectorySink implements FindingSink {
   }
 
   async close(): Promise<void> {}
-}
-
-export class FanOutSink implements FindingSink {
-  constructor(private readonly sinks: FindingSink[]) {}
-  async write(finding: Finding): Promise<void> {
-    for (const sink of this.sinks) await sink.write(finding);
-  }
-  async close(): Promise<void> {
-    for (const sink of this.sinks) await sink.close();
-  }
 }

@@ -36,8 +36,10 @@ export function formatSummary(summary: ReplaySummary, extras: SummaryExtras): st
   const rate = seconds > 0 ? summary.eventsRead / seconds : 0;
   const skipped = summary.skipped.total;
   lines.push(["files read", `${formatNumber(summary.files)}${skipped ? ` (${skipped} skipped: ${inline(summary.skipped)})` : ""}`]);
+  if (summary.filesRejected > 0) lines.push(["files rejected", formatNumber(summary.filesRejected)]);
   lines.push(["events read", formatNumber(summary.eventsRead)]);
-  lines.push(["events rejected", rejectedLine(summary)]);
+  lines.push(["rejected", rejectedLine(summary)]);
+  if (summary.notEvaluated.total > 0) lines.push(["not evaluated", `${formatNumber(summary.notEvaluated.total)} (${inline(summary.notEvaluated)})`]);
   lines.push(["events matched", formatNumber(summary.eventsMatched)]);
   const bySeverity = SEVERITIES.slice()
     .reverse()

@@ -38,15 +38,20 @@ export function parseBaselineText(text: string, file: string): Baseline {
     });
     throw new BaselineError(file, problems);
   }
-  const parsed = BaselineSchema.safeParse(doc.toJS() ?? {});
+  const parsed = BaselineSchema.safeParse(doc.toJS() ?? {}, { reportInput: true });
   if (parsed.success) return parsed.data;
   throw new BaselineError(file, describeIssues(parsed.error, (path) => lineOf(doc, lineCounter, path)));
 }
 
 function lineOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter, path: PropertyKey[]): number | undefined {
   for (let depth = path.length; depth > 0; depth--) {
-    const node = doc.getIn(path.slice(0, depth), true) as { range?: [number, number, number] } | undefined;
-    if (node && typeof node === "object" && node.range) return counter.linePos(node.range[0]).line;
+    const prefix = path.slice(0, depth);
+    // YAML keeps an unquoted 1111 as a number, while the parsed path names it "1111".
+    const numeric = prefix.map((key) => (typeof key === "string" && /^\d+$/.test(key) ? Number(key) : key));
+    for (const candidate of [prefix, numeric]) {
+      const node = doc.getIn(candidate, true) as { range?: [number, number, number] } | undefined;
+      if (node && typeof node === "object" && node.range) return counter.linePos(node.range[0]).line;
+    }
   }
   return undefined;
 }
@@ -67,7 +72,8 @@ function describeIssues(error: z.ZodError, line: (path: PropertyKey[]) => number
     if (issue.code === "unrecognized_keys") return `${where}: unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}`;
     if (issue.code === "invalid_type") {
       const got = issue.input === undefined ? "nothing" : Array.isArray(issue.input) ? "a list" : typeof issue.input;
-      return `${where}: expected ${issue.expected}, got ${got}`;
+      const expected = issue.expected === "object" ? "a mapping of keys to values" : issue.expected === "array" ? "a list" : issue.expected;
+      return `${where}: expected ${expected}, got ${got}`;
     }
     if (issue.code === "invalid_value") return `${where}: expected one of ${issue.values.map(String).join(", ")}`;
     if (issue.code === "invalid_key") return `${where}: key expected to be ${issue.issues[0]?.message ?? "valid"}`;

@@ -84,3 +84,18 @@ describe("exception expiry", () => {
     expect(exceptionExpiry(exception!).toISOString()).toBe("2027-03-31T23:59:59.999Z");
   });
 });
+
+describe("baseline values that only look right", () => {
+  it("refuses an expiry date that does not exist", () => {
+    const text = "exceptions:\n  - detector: s3.*\n    account: \"111122223333\"\n    owner: a\n    reason: b\n    expires: 2027-02-31\n";
+    expect(() => parseBaselineText(text, "b.yaml")).toThrow("exceptions[0].expires (line 6): expected a real calendar date");
+  });
+
+  it("says a list is not a baseline", () => {
+    expect(() => parseBaselineText("- a\n- b\n", "b.yaml")).toThrow("(top level): expected a mapping of keys to values, got a list");
+  });
+
+  it("points at the line of an unquoted numeric account key", () => {
+    expect(() => parseBaselineText("accounts:\n\n  1111: { name: x, environment: production }\n", "b.yaml")).toThrow("accounts.1111 (line 3)");
+  });
+});

@@ -10,6 +10,13 @@ const ACCOUNT_ID = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$/;
 
+/** 2027-02-31 matches the shape but is not a day; Date would silently roll it over to March. */
+function isRealDate(text: string): boolean {
+  const day = text.slice(0, 10);
+  const ms = Date.parse(`${day}T00:00:00Z`);
+  return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 10) === day && Number.isFinite(Date.parse(text));
+}
+
 const accountId = z.string().regex(ACCOUNT_ID, "a 12-digit AWS account id (quote it in YAML)");
 const region = z.string().regex(REGION, "an AWS region name such as eu-west-1");
 /** ARN patterns: `*` matches any run of characters, so `arn:aws:iam::*:role/ci-*` covers every account. */
@@ -29,7 +36,10 @@ const ExceptionSchema = z
     account: accountId.optional(),
     owner: nonEmpty,
     reason: nonEmpty,
-    expires: z.string().regex(DATE, "a date such as 2027-03-31 (UTC, end of that day)"),
+    expires: z
+      .string()
+      .regex(DATE, "a date such as 2027-03-31 (UTC, end of that day)")
+      .refine(isRealDate, "a real calendar date such as 2027-03-31 (not 2027-02-31)"),
   })
   .refine((e) => e.principal !== undefined || e.resource !== undefined || e.account !== undefined, {
     message: "an exception must name a principal, a resource or an account: a blanket exception mutes a detector",

@@ -1,4 +1,5 @@
-import { EVENT_TYPES, ISO_UTC, EVENT_SOURCE } from "./cloudtrail-patterns.js";
+import { isObject } from "./json.js";
+import { EVENT_SOURCE, EVENT_TYPES, isRealUtcTime } from "./cloudtrail-patterns.js";
 
 /**
  * A hand-compiled copy of `CloudTrailRecordSchema` for the replay hot path,
@@ -12,7 +13,6 @@ const EVENT_TYPE_SET = new Set<unknown>(EVENT_TYPES);
 
 type Obj = Record<string, unknown>;
 
-const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const optString = (v: unknown) => v === undefined || typeof v === "string";
 const nonEmpty = (v: unknown) => typeof v === "string" && v.length > 0;
 
@@ -45,7 +45,7 @@ function resourcesOk(resources: unknown): boolean {
 export function passesFastCheck(raw: Obj): boolean {
   return (
     typeof raw.eventTime === "string" &&
-    ISO_UTC.test(raw.eventTime) &&
+    isRealUtcTime(raw.eventTime) &&
     typeof raw.eventSource === "string" &&
     EVENT_SOURCE.test(raw.eventSource) &&
     nonEmpty(raw.eventName) &&

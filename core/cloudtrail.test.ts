@@ -62,7 +62,7 @@ describe("normaliseRecord", () => {
   it.each([
     ["a string", "not a record", /expected a CloudTrail record object, got a string/],
     ["a record without eventSource", { eventName: "X", eventTime: "2024-01-01T00:00:00Z", awsRegion: "us-east-1", userIdentity: { type: "Root", accountId: "111122223333" } }, /eventSource is missing/],
-    ["a record with a malformed time", { eventSource: "iam.amazonaws.com", eventName: "X", eventTime: "yesterday", awsRegion: "us-east-1", userIdentity: { type: "Root", accountId: "111122223333" } }, /eventTime: an ISO 8601 UTC time/],
+    ["a record with a malformed time", { eventSource: "iam.amazonaws.com", eventName: "X", eventTime: "yesterday", awsRegion: "us-east-1", userIdentity: { type: "Root", accountId: "111122223333" } }, /eventTime: a real ISO 8601 UTC time/],
     ["a record with no account anywhere", { eventSource: "iam.amazonaws.com", eventName: "X", eventTime: "2024-01-01T00:00:00Z", awsRegion: "us-east-1", userIdentity: { type: "Root" } }, /recipientAccountId is missing/],
     ["an unknown eventType", { eventSource: "iam.amazonaws.com", eventName: "X", eventType: "Telepathy", eventTime: "2024-01-01T00:00:00Z", awsRegion: "us-east-1", recipientAccountId: "111122223333", userIdentity: { type: "Root" } }, /eventType/],
   ])("rejects %s with a reason that names the field", (_name, raw, reason) => {
@@ -89,5 +89,39 @@ describe("normaliseRecord on well-formed records", () => {
     const login = docRecords("awsdocs-aws-cloudtrail-user-guide.json").find((r) => r.eventName === "UpdateTrail")!;
     const result = normaliseRecord(structuredClone(login));
     expect(result.ok && result.warnings).toEqual([]);
+  });
+});
+
+describe("normaliseRecord on refused values", () => {
+  const valid = () => ({
+    eventTime: "2024-02-28T10:00:00Z",
+    eventSource: "iam.amazonaws.com",
+    eventName: "ListUsers",
+    awsRegion: "us-east-1",
+    eventType: "AwsApiCall",
+    recipientAccountId: "111122223333",
+    eventID: "e-1",
+    userIdentity: { type: "Root", accountId: "111122223333" },
+  });
+
+  it.each(["2024-02-30T10:00:00Z", "2024-02-28T25:61:61Z", "2024-13-01T00:00:00Z"])("refuses the impossible time %s", (eventTime) => {
+    const result = normaliseRecord({ ...valid(), eventTime });
+    expect(!result.ok && result.reason).toMatch(/eventTime: a real ISO 8601 UTC time/);
+  });
+
+  it("says a field has the wrong type rather than calling it missing", () => {
+    const result = normaliseRecord({ ...valid(), eventName: 5 });
+    expect(!result.ok && result.reason).toBe("eventName: expected string, got a number");
+  });
+
+  it("reads network activity and Insights events but marks them as not evaluated", () => {
+    const result = normaliseRecord({ ...valid(), eventType: "AwsVpceEvent" });
+    expect(result).toMatchObject({ ok: false, unrouted: true, reason: "eventType AwsVpceEvent is not delivered to EventBridge rules" });
+  });
+
+  it("counts a record without eventID as a warning", () => {
+    const { eventID: _, ...noId } = valid();
+    const result = normaliseRecord(noId);
+    expect(result.ok && result.warnings).toEqual(["eventID missing"]);
   });
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { passesFastCheck } from "./cloudtrail-fast-check.js";
-import { EVENT_SOURCE, EVENT_TYPES, ISO_UTC, type EventType } from "./cloudtrail-patterns.js";
+import { isObject } from "./json.js";
+import { EVENT_SOURCE, EVENT_TYPES, isRealUtcTime, UNROUTED_EVENT_TYPES, type EventType } from "./cloudtrail-patterns.js";
 
 export { EVENT_TYPES, type EventType };
 
@@ -60,7 +61,7 @@ export const UserIdentitySchema = z.looseObject({
 
 export const CloudTrailRecordSchema = z.looseObject({
   eventVersion: z.string().optional(),
-  eventTime: z.string().regex(ISO_UTC, "an ISO 8601 UTC time such as 2024-05-01T12:00:00Z"),
+  eventTime: z.string().refine(isRealUtcTime, "a real ISO 8601 UTC time such as 2024-05-01T12:00:00Z"),
   eventSource: z.string().regex(EVENT_SOURCE, "a service host such as iam.amazonaws.com"),
   eventName: z.string().min(1),
   awsRegion: z.string().min(1),
@@ -92,20 +93,20 @@ export type NormaliseWarning =
   | "recipientAccountId taken from userIdentity.accountId"
   | "userIdentity.type inferred"
   | "userIdentity.type casing"
-  | "MFAUsed casing";
+  | "MFAUsed casing"
+  | "eventID missing";
 
+/** `unrouted`: a real record that no EventBridge rule receives; read and counted, not evaluated. */
 export type NormaliseResult =
   | { ok: true; record: CloudTrailRecord; warnings: NormaliseWarning[] }
-  | { ok: false; reason: string };
+  | { ok: false; reason: string; unrouted?: boolean };
+
+const UNROUTED = new Set<unknown>(UNROUTED_EVENT_TYPES);
 
 const KNOWN_EVENT_TYPES = new Set<string>(EVENT_TYPES);
 const KNOWN_IDENTITY_TYPES = new Set<string>(IDENTITY_TYPES);
 const EVENT_TYPE_BY_LOWER = new Map(EVENT_TYPES.map((t) => [t.toLowerCase(), t]));
 const IDENTITY_TYPE_BY_LOWER = new Map(IDENTITY_TYPES.map((t) => [t.toLowerCase(), t]));
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** Shippers such as Logstash keep only `@timestamp`, with milliseconds. */
 function timestampToEventTime(value: unknown): string | undefined {
@@ -147,6 +148,9 @@ export function normaliseRecord(raw: unknown): NormaliseResult {
     }
   }
 
+  if (UNROUTED.has(raw.eventType)) {
+    return { ok: false, unrouted: true, reason: `eventType ${String(raw.eventType)} is not delivered to EventBridge rules` };
+  }
   if (raw.eventType === undefined) {
     raw.eventType = inferEventType(raw);
     warnings.push("eventType inferred");
@@ -185,8 +189,10 @@ export function normaliseRecord(raw: unknown): NormaliseResult {
     }
   }
 
+  if (raw.eventID === undefined) warnings.push("eventID missing");
   if (passesFastCheck(raw)) return { ok: true, record: raw as CloudTrailRecord, warnings };
-  const parsed = CloudTrailRecordSchema.safeParse(raw);
+  // reportInput: so a wrong type is told apart from a missing field.
+  const parsed = CloudTrailRecordSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) return { ok: false, reason: explainIssues(parsed.error) };
   return { ok: true, record: parsed.data, warnings };
 }
@@ -202,6 +208,7 @@ export function explainIssues(error: z.ZodError): string {
   const parts = error.issues.slice(0, 3).map((issue) => {
     const path = issue.path.join(".") || "(record)";
     if (issue.code === "invalid_type" && issue.input === undefined) return `${path} is missing`;
+    if (issue.code === "invalid_type") return `${path}: expected ${issue.expected}, got ${describe(issue.input)}`;
     return `${path}: ${issue.message}`;
   });
   const more = error.issues.length > 3 ? ` (+${error.issues.length - 3} more)` : "";

@@ -83,12 +83,11 @@ describe("DetectionEngine", () => {
     expect((await engine.process(root)).findings).toHaveLength(1);
   });
 
-  it("hashes a record without eventID whole, and warns", async () => {
+  it("hashes a record without eventID whole", async () => {
     const engine = new DetectionEngine([detector()], { baseline: parseBaseline({}) });
     const noId = record({ eventID: undefined });
     const { findings } = await engine.process(noId);
     expect(findings[0]!.id).toBe(sha(`iam.user-created:${canonicalJson(noId)}`));
-    expect(engine.warnings.get(ENGINE_WARNINGS.noEventId)).toBe(1);
   });
 
   it("gives a reused eventID on a different record a finding of its own, and warns", async () => {
@@ -98,6 +97,22 @@ describe("DetectionEngine", () => {
     expect(second.findings).toHaveLength(1);
     expect(second.findings[0]!.id).not.toBe(first.findings[0]!.id);
     expect(engine.warnings.get(ENGINE_WARNINGS.reusedEventId)).toBe(1);
+  });
+
+  it("counts a record with a reused eventID seen again as a duplicate only", async () => {
+    const engine = new DetectionEngine([detector()], { baseline: parseBaseline({}) });
+    await engine.process(record());
+    const other = record({ requestParameters: { userName: "trudy" } });
+    expect((await engine.process(other)).findings).toHaveLength(1);
+    expect((await engine.process(record({ requestParameters: { userName: "trudy" } }))).findings).toEqual([]);
+    expect(engine.warnings.get(ENGINE_WARNINGS.reusedEventId)).toBe(1);
+    expect(engine.warnings.get(ENGINE_WARNINGS.duplicate)).toBe(1);
+  });
+
+  it("returns the finding again on a redelivery when it keeps no memory, as the Lambda does", async () => {
+    const engine = new DetectionEngine([detector()], { baseline: parseBaseline({}), rememberFindings: false });
+    const first = await engine.process(record());
+    expect((await engine.process(record())).findings).toEqual(first.findings);
   });
 
   it("never makes a second finding for the same event delivered twice", async () => {

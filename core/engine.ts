@@ -12,6 +12,13 @@ export interface EngineOptions {
   baseline: Baseline;
   /** Counts for threshold detectors; in memory unless given. */
   windows?: WindowStore;
+  /**
+   * Remember emitted findings, so a record seen twice makes one finding and a
+   * reused eventID is noticed (replay). A Lambda sets this to false: a retried
+   * invocation must return its finding again, and deterministic ids make the
+   * downstream writes idempotent.
+   */
+  rememberFindings?: boolean;
 }
 
 export interface SuppressedFinding {
@@ -25,7 +32,6 @@ export interface EngineResult {
 }
 
 export const ENGINE_WARNINGS = {
-  noEventId: "record without eventID (finding id hashed from the whole record)",
   reusedEventId: "eventID reused by a different record (finding id hashed from the whole record)",
   duplicate: "duplicate event (same record seen before; no second finding)",
 } as const;
@@ -135,29 +141,34 @@ export class DetectionEngine {
 
   /** DESIGN.md: sha256(`<detector>:<eventID>`), or of the whole record when the id is missing or reused. */
   private eventFindingId(detector: Detector, record: CloudTrailRecord): string | undefined {
+    const remember = this.options.rememberFindings ?? true;
+    const byEvent = record.eventID ? findingIdFromEvent(detector.id, record.eventID) : undefined;
+    if (!remember) return byEvent ?? findingIdFromRecord(detector.id, record);
     const fingerprint = sha256Hex(canonicalJson(record));
-    if (!record.eventID) {
-      this.warnings.add(ENGINE_WARNINGS.noEventId);
-      return this.firstTime(findingIdFromRecord(detector.id, record), fingerprint);
+    if (byEvent !== undefined) {
+      const earlier = this.emitted.get(byEvent);
+      if (earlier === undefined) return this.remember(byEvent, fingerprint);
+      if (earlier === fingerprint) return this.duplicate();
     }
-    const id = findingIdFromEvent(detector.id, record.eventID);
-    const earlier = this.emitted.get(id);
-    if (earlier === undefined) return this.firstTime(id, fingerprint);
-    if (earlier === fingerprint) {
-      this.warnings.add(ENGINE_WARNINGS.duplicate);
-      return undefined;
-    }
-    this.warnings.add(ENGINE_WARNINGS.reusedEventId);
-    return this.firstTime(findingIdFromRecord(detector.id, record), fingerprint);
+    const whole = findingIdFromRecord(detector.id, record);
+    if (this.emitted.has(whole)) return this.duplicate();
+    if (byEvent !== undefined) this.warnings.add(ENGINE_WARNINGS.reusedEventId);
+    return this.remember(whole, fingerprint);
   }
 
-  private firstTime(id: string, fingerprint: string): string | undefined {
-    if (this.emitted.has(id)) {
-      this.warnings.add(ENGINE_WARNINGS.duplicate);
-      return undefined;
-    }
+  private remember(id: string, fingerprint: string): string {
     this.emitted.set(id, fingerprint);
     return id;
+  }
+
+  private duplicate(): undefined {
+    this.warnings.add(ENGINE_WARNINGS.duplicate);
+    return undefined;
+  }
+
+  /** Lets the window store forget windows long behind the newest event (replay calls it between files). */
+  forgetOldWindows(lagMs: number): void {
+    this.windows.prune?.(lagMs);
   }
 
   /**

@@ -16,6 +16,7 @@
 //   in the top-level attacks of the security_control profile (which would make
 //   action_id required).
 import { isIP } from "node:net";
+import { partitionOf } from "./partition.js";
 import type { FindingResource } from "./detector.js";
 import type { Finding } from "./finding.js";
 import { TECHNIQUES } from "./mitre.js";
@@ -218,7 +219,7 @@ function resourceOf(resource: FindingResource, finding: Finding): Record<string,
     name: resource.id,
     type: resource.type,
     region,
-    cloud_partition: resource.arn ? resource.arn.split(":")[1] : partitionOfRegion(region),
+    cloud_partition: resource.arn ? resource.arn.split(":")[1] : partitionOf(region),
     owner: owner ? { account: awsAccount(owner) } : undefined,
   };
 }
@@ -230,12 +231,6 @@ function awsAccount(uid: string): Record<string, unknown> {
 function arnAccount(arn: string): string | undefined {
   const account = arn.split(":")[4];
   return account ? account : undefined;
-}
-
-function partitionOfRegion(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
 }
 
 function stringField(record: Record<string, unknown>, key: string): string | undefined {

@@ -1,3 +1,4 @@
+import { isObject } from "./json.js";
 /**
  * IAM and resource-based policy documents as CloudTrail records carry them
  * (CLOUDTRAIL.md: "Policies in requests"). Pure helpers: no AWS calls, no
@@ -7,17 +8,14 @@
 export type PolicyDocument = Record<string, unknown>;
 export type PolicyStatement = Record<string, unknown>;
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** Policy elements are a value or a list of values; absent means none. */
 export function asList(value: unknown): unknown[] {
   if (value === undefined || value === null) return [];
   return Array.isArray(value) ? value : [value];
 }
 
-function strings(value: unknown): string[] {
+/** The strings among a policy element's values. */
+export function strings(value: unknown): string[] {
   return asList(value).filter((v): v is string => typeof v === "string");
 }
 
@@ -94,6 +92,9 @@ export const RESTRICTING_CONDITION_KEYS: readonly string[] = [
   "aws:PrincipalOrgPaths",
   "aws:PrincipalAccount",
   "aws:PrincipalArn",
+  // Treated as non-public by S3's own policy-status evaluation.
+  "aws:SourceOwner",
+  "aws:userid",
   // Delegation to S3 access points: only access points of that account or ARN pass.
   "s3:DataAccessPointAccount",
   "s3:DataAccessPointArn",

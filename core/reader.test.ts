@@ -1,10 +1,11 @@
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
-import { listInputs, loadFile, parseLogBuffer, type ReadEvent, type RecordBatch } from "./reader.js";
+import { listInputs, loadFile } from "./inputs.js";
+import { parseLogBuffer, type ParsedEvent as ReadEvent, type RecordBatch } from "./reader.js";
 
 const record = (n: number) => ({
   eventVersion: "1.08",
@@ -27,6 +28,34 @@ describe("parseLogBuffer", () => {
       expect(records(events).map((r) => r.at)).toEqual(["Records[0]", "Records[1]"]);
       expect(errors(events)).toEqual([]);
     }
+  });
+
+  it("reads documents concatenated without a newline, as zcat of CloudTrail files gives", () => {
+    const text = JSON.stringify({ Records: [record(1)] }) + JSON.stringify({ Records: [record(2), record(3)] });
+    const events = parseLogBuffer("<stdin>", Buffer.from(text));
+    expect(records(events).map((r) => r.at)).toEqual(["line 1 document 1 Records[0]", "line 1 document 2 Records[0]", "line 1 document 2 Records[1]"]);
+    expect(errors(events)).toEqual([]);
+  });
+
+  it("keeps the good lines of JSON Lines whose first line is broken", () => {
+    const text = ["{broken", JSON.stringify(record(2)), JSON.stringify(record(3))].join("\r\n");
+    const events = parseLogBuffer("f.jsonl", Buffer.from(text));
+    expect(records(events).map((r) => r.at)).toEqual(["line 2", "line 3"]);
+    expect(errors(events)).toEqual([expect.objectContaining({ at: "line 1" })]);
+  });
+
+  it("reads gzipped JSON Lines whose lines are Records files or arrays", () => {
+    const text = [JSON.stringify({ Records: [record(1)] }), JSON.stringify([record(2), record(3)])].join("\n");
+    expect(records(parseLogBuffer("f.jsonl.gz", gzipSync(text))).map((r) => r.at)).toEqual(["line 1 Records[0]", "line 2 [0]", "line 2 [1]"]);
+  });
+
+  it("says JSON Lines are not CloudTrail when no line is", () => {
+    const events = parseLogBuffer("x.jsonl", Buffer.from('{"name":1}\n{"name":2}\n'));
+    expect(events).toEqual([expect.objectContaining({ kind: "file-error", reason: expect.stringMatching(/JSON is not CloudTrail.*keys: name/) })]);
+  });
+
+  it("skips a byte-order mark", () => {
+    expect(records(parseLogBuffer("bom.json", Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(record(1)))])))).toHaveLength(1);
   });
 
   it("reads JSON Lines and reports a bad line by number while keeping the rest", () => {
@@ -79,6 +108,9 @@ describe("listInputs", () => {
     await writeFile(join(dir, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "b.json.gz"), gzipSync("{}"));
     await writeFile(join(dir, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "a.json"), "{}");
     await writeFile(join(dir, "notes.txt"), "hello");
+    await writeFile(join(dir, "old-logs.tar.gz"), gzipSync("x"));
+    await mkdir(join(dir, "AWSLogs", "111122223333", "CloudTrail-Insight"), { recursive: true });
+    await symlink(join(dir, "AWSLogs"), join(dir, "AWSLogs", "111122223333", "loop"));
   });
 
   it("walks folders recursively in a stable order and says what it skipped", async () => {
@@ -87,9 +119,12 @@ describe("listInputs", () => {
       "/AWSLogs/111122223333/CloudTrail/us-east-1/a.json",
       "/AWSLogs/111122223333/CloudTrail/us-east-1/b.json.gz",
     ]);
-    expect(problems.map((p) => [p.kind, p.file.slice(dir.length)])).toEqual([
-      ["skipped", "/AWSLogs/111122223333/CloudTrail-Digest"],
-      ["skipped", "/notes.txt"],
+    expect(problems.map((p) => [p.kind, p.file.slice(dir.length), p.reason])).toEqual([
+      ["skipped", "/AWSLogs/111122223333/CloudTrail-Digest", expect.stringContaining("digest")],
+      ["skipped", "/AWSLogs/111122223333/CloudTrail-Insight", expect.stringContaining("Insights")],
+      ["skipped", "/AWSLogs/111122223333/loop", expect.stringContaining("already read")],
+      ["skipped", "/notes.txt", expect.stringContaining("not a log file name")],
+      ["skipped", "/old-logs.tar.gz", "an archive: unpack it first"],
     ]);
   });
 
@@ -97,6 +132,12 @@ describe("listInputs", () => {
     const { files, problems } = await listInputs([join(dir, "nope.json")]);
     expect(files).toEqual([]);
     expect(problems).toEqual([expect.objectContaining({ kind: "file-error", reason: "no such file or directory" })]);
+  });
+
+  it("reads stdin once even when it is named twice", async () => {
+    const { files, problems } = await listInputs(["-", "-"]);
+    expect(files).toHaveLength(1);
+    expect(problems).toEqual([expect.objectContaining({ kind: "skipped", reason: "stdin named twice; read once" })]);
   });
 
   it("reads stdin for -", async () => {

@@ -1,14 +1,12 @@
-import { readFile, readdir, stat } from "node:fs/promises";
-import { join } from "node:path";
-import type { Readable } from "node:stream";
-import { gunzipSync } from "node:zlib";
+import { constants as zlib, gunzipSync } from "node:zlib";
 import { isEnvelope } from "./envelope.js";
 
 /**
- * Reads CloudTrail from wherever users keep it: CloudTrail's S3 files
- * (`{"Records": [...]}`, gzipped or not), JSON Lines, JSON arrays, EventBridge
- * envelopes, directories (recursively) and stdin. One file is held in memory at
- * a time, so memory is bounded by the largest single file.
+ * Decodes one file's bytes into CloudTrail records: CloudTrail's S3 format
+ * (`{"Records": [...]}`, gzipped or not), JSON Lines, JSON arrays,
+ * EventBridge envelopes, and documents simply concatenated (what
+ * `zcat *.json.gz` produces). Never throws on bad content: it returns errors
+ * that say what is wrong and where.
  */
 
 export interface RecordBatch {
@@ -27,133 +25,91 @@ export interface RecordError {
   at: string;
   reason: string;
 }
-export interface SkippedFile {
-  kind: "skipped";
-  file: string;
-  reason: string;
-}
-export type ReadEvent = RecordBatch | FileError | RecordError | SkippedFile;
+export type ParsedEvent = RecordBatch | FileError | RecordError;
 
-export interface InputFile {
-  path: string;
-  size: number;
-}
+/** Larger output is refused rather than exhausting memory (a gzip bomb, or the wrong file). */
+export const MAX_DECOMPRESSED_BYTES = 1024 * 1024 * 1024;
+/** V8 cannot hold a longer string; larger files can only be read line by line. */
+const MAX_DOCUMENT_BYTES = 0x1fffffe8 - 16;
 
-const LOG_FILE = /\.(json|jsonl|ndjson)(\.gz)?$|\.gz$/i;
-export const STDIN = "-";
-
-/** Expands paths into files, sorted for reproducible runs. Missing paths become errors, not exceptions. */
-export async function listInputs(paths: string[]): Promise<{ files: InputFile[]; problems: ReadEvent[] }> {
-  const files: InputFile[] = [];
-  const problems: ReadEvent[] = [];
-  for (const path of paths) {
-    if (path === STDIN) {
-      files.push({ path, size: 0 });
-      continue;
-    }
-    try {
-      const info = await stat(path);
-      if (info.isDirectory()) await walk(path, files, problems);
-      else files.push({ path, size: info.size });
-    } catch (error) {
-      problems.push({ kind: "file-error", file: path, reason: describeFsError(error) });
-    }
-  }
-  return { files, problems };
-}
-
-async function walk(dir: string, files: InputFile[], problems: ReadEvent[]): Promise<void> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const entry of entries) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      // Digest files prove log integrity; they hold no records.
-      if (entry.name === "CloudTrail-Digest") problems.push({ kind: "skipped", file: path, reason: "CloudTrail digest folder" });
-      else await walk(path, files, problems);
-    } else if (entry.isFile()) {
-      if (LOG_FILE.test(entry.name)) files.push({ path, size: (await stat(path)).size });
-      else problems.push({ kind: "skipped", file: path, reason: "not a log file name (.json, .json.gz, .jsonl, .ndjson)" });
-    }
-  }
-}
-
-function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === "ENOENT") return "no such file or directory";
-  if (code === "EACCES") return "permission denied";
-  if (code === "EISDIR") return "is a directory";
-  return code ?? (error instanceof Error ? error.message : String(error));
-}
-
-export async function readStream(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks);
-}
-
-export async function loadFile(file: InputFile, stdin: Readable): Promise<Buffer> {
-  return file.path === STDIN ? readStream(stdin) : readFile(file.path);
-}
-
-/** Decodes one file's bytes into record batches and errors. Never throws on bad content. */
-export function parseLogBuffer(file: string, bytes: Buffer): ReadEvent[] {
+export function parseLogBuffer(file: string, bytes: Buffer): ParsedEvent[] {
   const decoded = decode(file, bytes);
-  if (typeof decoded !== "string") return [decoded];
+  if ("kind" in decoded) return [decoded];
   const start = firstNonSpace(decoded);
   if (start === -1) return [{ kind: "file-error", file, reason: "empty file" }];
   const first = decoded[start];
-  if (first !== "{" && first !== "[") {
-    return [{ kind: "file-error", file, reason: `not JSON: starts with ${printable(decoded.slice(start, start + 12))}` }];
+  if (first !== 0x7b && first !== 0x5b) {
+    const head = decoded.toString("latin1", start, start + 12);
+    return [{ kind: "file-error", file, reason: `not JSON: starts with ${JSON.stringify(head.replace(/[^\x20-\x7e]/g, "?"))}` }];
   }
-  let document: unknown;
-  try {
-    document = JSON.parse(decoded);
-  } catch (error) {
-    const notJson: FileError = { kind: "file-error", file, reason: `not valid JSON (${jsonErrorWhere(error, decoded)})` };
-    if (first === "{" && hasSecondLine(decoded, start)) return parseJsonLines(file, decoded) ?? [notJson];
-    return [notJson];
+  let wholeError: string;
+  if (decoded.length <= MAX_DOCUMENT_BYTES) {
+    const text = decoded.toString("utf8", start);
+    try {
+      return fromDocument(file, JSON.parse(text));
+    } catch (error) {
+      wholeError = `not valid JSON (${jsonErrorWhere(error, text)})`;
+    }
+  } else {
+    wholeError = `too large to read as one JSON document (${Math.round(decoded.length / 1048576)} MB): split it, or use JSON Lines`;
   }
-  return fromDocument(file, document);
+  return parseSequence(file, decoded, start) ?? [{ kind: "file-error", file, reason: wholeError }];
 }
 
-function decode(file: string, bytes: Buffer): string | FileError {
+/** A Buffer of text, or a file error; `kind` tells them apart. */
+function decode(file: string, bytes: Buffer): Buffer | FileError {
   let data = bytes;
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
-      data = gunzipSync(bytes);
+      data = gunzipSync(bytes, { maxOutputLength: MAX_DECOMPRESSED_BYTES });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      const reason = code === "Z_BUF_ERROR" ? "truncated gzip (unexpected end of file)" : `corrupt gzip (${code ?? "unreadable"})`;
-      return { kind: "file-error", file, reason };
+      if (code === "Z_BUF_ERROR") return { kind: "file-error", file, reason: "truncated gzip (unexpected end of file)" };
+      if (code === "ERR_BUFFER_TOO_LARGE" || (error as Error).name === "RangeError") {
+        return { kind: "file-error", file, reason: `decompresses to more than ${MAX_DECOMPRESSED_BYTES / 1073741824} GiB` };
+      }
+      return { kind: "file-error", file, reason: `corrupt gzip (${code ?? zlib.Z_DATA_ERROR})` };
     }
   }
   if (data.subarray(0, 65536).includes(0)) return { kind: "file-error", file, reason: "binary content: not JSON text or gzip" };
-  let text = data.toString("utf8");
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  return text;
+  const bom = data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf;
+  return bom ? data.subarray(3) : data;
 }
 
-function fromDocument(file: string, document: unknown): ReadEvent[] {
-  if (Array.isArray(document)) return [batchOf(file, document, (i) => `[${i}]`)];
+function fromDocument(file: string, document: unknown): ParsedEvent[] {
+  if (document === null || typeof document !== "object") return [{ kind: "file-error", file, reason: "JSON is not CloudTrail: a bare value" }];
   const object = document as Record<string, unknown>;
-  if (Array.isArray(object.Records)) return [batchOf(file, object.Records, (i) => `Records[${i}]`)];
-  if ("Records" in object) return [{ kind: "file-error", file, reason: "Records is not a list" }];
-  if (isEnvelope(object) || looksLikeRecord(object)) return [batchOf(file, [object], () => "record")];
-  const keys = Object.keys(object).slice(0, 5).join(", ") || "none";
-  return [
-    {
-      kind: "file-error",
-      file,
-      reason: `JSON is not CloudTrail: expected {"Records": [...]}, JSON Lines, an array or an EventBridge envelope (top-level keys: ${keys})`,
-    },
-  ];
+  if (!Array.isArray(document) && "Records" in object && !Array.isArray(object.Records)) {
+    return [{ kind: "file-error", file, reason: "Records is not a list" }];
+  }
+  if (!Array.isArray(document) && !Array.isArray(object.Records) && !isEnvelope(object) && !looksLikeRecord(object)) {
+    const keys = Object.keys(object).slice(0, 5).join(", ") || "none";
+    return [
+      {
+        kind: "file-error",
+        file,
+        reason: `JSON is not CloudTrail: expected {"Records": [...]}, JSON Lines, an array or an EventBridge envelope (top-level keys: ${keys})`,
+      },
+    ];
+  }
+  const batch: RecordBatch = { kind: "records", file, records: [] };
+  collect(document, "", batch);
+  return [batch];
 }
 
-function batchOf(file: string, items: unknown[], at: (index: number) => string): RecordBatch {
-  const records = new Array<{ raw: unknown; at: string }>(items.length);
-  for (let i = 0; i < items.length; i++) records[i] = { raw: unwrap(items[i]), at: at(i) };
-  return { kind: "records", file, records };
+/** Adds the records one JSON value holds: a Records file, an array, an envelope or a record. */
+function collect(value: unknown, at: string, batch: RecordBatch): void {
+  const prefix = at ? `${at} ` : "";
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) batch.records.push({ raw: unwrap(value[i]), at: `${prefix}[${i}]` });
+    return;
+  }
+  const records = (value as { Records?: unknown } | null)?.Records;
+  if (Array.isArray(records)) {
+    for (let i = 0; i < records.length; i++) batch.records.push({ raw: unwrap(records[i]), at: `${prefix}Records[${i}]` });
+    return;
+  }
+  batch.records.push({ raw: unwrap(value), at: at || "record" });
 }
 
 /** EventBridge envelopes carry the record in `detail`. */
@@ -168,46 +124,86 @@ function looksLikeRecord(object: Record<string, unknown>): boolean {
   return "eventSource" in object || "eventName" in object || "userIdentity" in object;
 }
 
-/** Undefined when the first line is not JSON either: then the file is not JSON Lines at all. */
-function parseJsonLines(file: string, text: string): ReadEvent[] | undefined {
-  const events: ReadEvent[] = [];
+/**
+ * JSON Lines, or documents one after another. Read line by line from the
+ * buffer, so files too large for one string still work; a line holding
+ * several documents is split where each ends. Undefined when not one line is
+ * JSON: then the file is not a sequence at all, and the whole-document error
+ * is the one to report.
+ */
+function parseSequence(file: string, data: Buffer, start: number): ParsedEvent[] | undefined {
   const batch: RecordBatch = { kind: "records", file, records: [] };
+  const errors: RecordError[] = [];
+  let parsedAny = false;
+  let firstKeys: string | undefined;
   let lineNo = 0;
-  let pos = 0;
-  while (pos <= text.length) {
-    let end = text.indexOf("\n", pos);
-    if (end === -1) end = text.length;
+  let pos = start;
+  // Lines before `start` were blank; count them so line numbers match an editor's.
+  for (let i = 0; i < start; i++) if (data[i] === 0x0a) lineNo++;
+  while (pos < data.length) {
+    let end = data.indexOf(0x0a, pos);
+    if (end === -1) end = data.length;
     lineNo++;
-    const line = text.slice(pos, end).trim();
+    const line = data.toString("utf8", pos, end).trim();
     pos = end + 1;
     if (!line) continue;
-    const at = `line ${lineNo}`;
-    try {
-      const value = JSON.parse(line) as unknown;
-      if (value && typeof value === "object" && Array.isArray((value as { Records?: unknown }).Records)) {
-        for (const [i, raw] of ((value as { Records: unknown[] }).Records).entries()) {
-          batch.records.push({ raw: unwrap(raw), at: `${at} Records[${i}]` });
-        }
-      } else batch.records.push({ raw: unwrap(value), at });
-    } catch (error) {
-      if (batch.records.length === 0 && events.length === 0) return undefined;
-      events.push({ kind: "record-error", file, at, reason: `not valid JSON (${jsonErrorWhere(error, line)})` });
+    const documents = splitDocuments(line);
+    if (documents.error !== undefined && documents.values.length === 0) {
+      errors.push({ kind: "record-error", file, at: `line ${lineNo}`, reason: documents.error });
+      continue;
     }
+    if (!documents.values.some((v) => v !== null && typeof v === "object")) {
+      errors.push({ kind: "record-error", file, at: `line ${lineNo}`, reason: "not a JSON object" });
+      continue;
+    }
+    if (!documents.values.some(holdsCloudTrail)) {
+      firstKeys ??= Object.keys(documents.values.find((v) => v !== null && typeof v === "object") as object).slice(0, 5).join(", ");
+      errors.push({ kind: "record-error", file, at: `line ${lineNo}`, reason: "not a CloudTrail record, Records file or envelope" });
+      continue;
+    }
+    parsedAny = true;
+    documents.values.forEach((value, i) => collect(value, documents.values.length > 1 ? `line ${lineNo} document ${i + 1}` : `line ${lineNo}`, batch));
+    if (documents.error !== undefined) errors.push({ kind: "record-error", file, at: `line ${lineNo} document ${documents.values.length + 1}`, reason: documents.error });
   }
-  return [batch, ...events];
+  if (parsedAny) return [batch, ...errors];
+  if (firstKeys !== undefined) {
+    return [{ kind: "file-error", file, reason: `JSON is not CloudTrail: no line is a record, Records file or envelope (keys: ${firstKeys})` }];
+  }
+  return undefined;
 }
 
-function firstNonSpace(text: string): number {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+function holdsCloudTrail(value: unknown): boolean {
+  if (Array.isArray(value)) return true;
+  if (!value || typeof value !== "object") return false;
+  const object = value as Record<string, unknown>;
+  return Array.isArray(object.Records) || isEnvelope(object) || looksLikeRecord(object);
+}
+
+const AFTER_JSON = /non-whitespace character after JSON at position (\d+)/;
+
+/** Parses back-to-back JSON values in one string, using where V8 says the first one ended. */
+function splitDocuments(text: string): { values: unknown[]; error?: string } {
+  const values: unknown[] = [];
+  let rest = text;
+  for (;;) {
+    try {
+      values.push(JSON.parse(rest));
+      return { values };
+    } catch (error) {
+      const end = AFTER_JSON.exec(error instanceof Error ? error.message : "");
+      if (!end) return { values, error: `not valid JSON (${jsonErrorWhere(error, rest)})` };
+      values.push(JSON.parse(rest.slice(0, Number(end[1]))));
+      rest = rest.slice(Number(end[1])).trimStart();
+    }
+  }
+}
+
+function firstNonSpace(data: Buffer): number {
+  for (let i = 0; i < data.length; i++) {
+    const c = data[i];
     if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return i;
   }
   return -1;
-}
-
-function hasSecondLine(text: string, start: number): boolean {
-  const newline = text.indexOf("\n", start);
-  return newline !== -1 && firstNonSpace(text.slice(newline, newline + 4096)) !== -1;
 }
 
 /** V8's messages quote the input; keep only where it broke. */
@@ -218,8 +214,4 @@ function jsonErrorWhere(error: unknown, text: string): string {
   if (ended) return `input ends early after ${text.length} characters: truncated?`;
   if (position) return `syntax error at character ${position[1]}`;
   return "syntax error";
-}
-
-function printable(text: string): string {
-  return JSON.stringify(text.replace(/[^\x20-\x7e]/g, "?"));
 }

@@ -5,7 +5,8 @@ import { Counters } from "./counters.js";
 import type { Detector } from "./detector.js";
 import { DetectionEngine, type SuppressedFinding } from "./engine.js";
 import type { Finding } from "./finding.js";
-import { listInputs, loadFile, parseLogBuffer, type InputFile, type ReadEvent } from "./reader.js";
+import { describeFsError, listInputs, loadFile, type InputFile, type InputProblem } from "./inputs.js";
+import { parseLogBuffer, type ParsedEvent } from "./reader.js";
 
 /** A rejected file or record, as the user should see it: where, and why. */
 export interface Rejection {
@@ -24,14 +25,20 @@ export interface ReplayHooks {
 }
 
 export interface ReplaySummary {
+  /** Files whose content was read (some of their records may still be rejected). */
   files: number;
+  /** Files or paths refused whole: missing, unreadable, not CloudTrail. */
+  filesRejected: number;
   eventsRead: number;
   eventsAccepted: number;
   eventsMatched: number;
   findings: number;
   suppressed: number;
+  /** Files and records refused; `rejections` says why. */
   rejected: number;
   rejections: Counters;
+  /** Real records that no EventBridge rule receives (network activity events, Insights): read, not evaluated. */
+  notEvaluated: Counters;
   warnings: Counters;
   skipped: Counters;
   bySeverity: Counters;
@@ -47,6 +54,12 @@ export interface ReplayOptions {
 }
 
 /**
+ * Threshold windows further than this behind the newest event are forgotten
+ * between files: logs read roughly in time order stay exact, memory stays flat.
+ */
+const WINDOW_LAG_MS = 24 * 3600 * 1000;
+
+/**
  * The local pipeline: read → normalise → detect. Files are loaded one ahead
  * of the one being processed, so disk and gunzip overlap with detection
  * without holding more than two files in memory.
@@ -56,6 +69,7 @@ export async function replay(options: ReplayOptions, hooks: ReplayHooks): Promis
   const engine = new DetectionEngine(options.detectors, { baseline: options.baseline });
   const summary: ReplaySummary = {
     files: 0,
+    filesRejected: 0,
     eventsRead: 0,
     eventsAccepted: 0,
     eventsMatched: 0,
@@ -63,6 +77,7 @@ export async function replay(options: ReplayOptions, hooks: ReplayHooks): Promis
     suppressed: 0,
     rejected: 0,
     rejections: new Counters(),
+    notEvaluated: new Counters(),
     warnings: engine.warnings,
     skipped: new Counters(),
     bySeverity: new Counters(),
@@ -81,26 +96,31 @@ export async function replay(options: ReplayOptions, hooks: ReplayHooks): Promis
     const file = files[i]!;
     const bytes = await next!;
     next = i + 1 < files.length ? load(files[i + 1]!) : undefined;
-    summary.files++;
     if (bytes instanceof Error) await handle({ kind: "file-error", file: file.path, reason: bytes.message });
-    else for (const event of parseLogBuffer(displayName(file), bytes)) await handle(event);
+    else {
+      const events = parseLogBuffer(displayName(file), bytes);
+      if (events.some((e) => e.kind === "records")) summary.files++;
+      for (const event of events) await handle(event);
+    }
     done += file.size;
     hooks.onProgress?.(done, total);
+    engine.forgetOldWindows(WINDOW_LAG_MS);
   }
   summary.elapsedMs = performance.now() - started;
   return summary;
 
   function load(file: InputFile): Promise<Buffer | Error> {
-    return loadFile(file, stdin).catch((error: NodeJS.ErrnoException) => new Error(error.code ?? error.message));
+    return loadFile(file, stdin).catch((error: unknown) => new Error(describeFsError(error)));
   }
 
-  async function handle(event: ReadEvent): Promise<void> {
+  async function handle(event: ParsedEvent | InputProblem): Promise<void> {
     switch (event.kind) {
       case "skipped":
         summary.skipped.add(event.reason);
         hooks.onSkipped?.(event.file, event.reason);
         return;
       case "file-error":
+        summary.filesRejected++;
         reject({ file: event.file, reason: event.reason });
         return;
       case "record-error":
@@ -112,7 +132,8 @@ export async function replay(options: ReplayOptions, hooks: ReplayHooks): Promis
           summary.eventsRead++;
           const normalised = normaliseRecord(raw);
           if (!normalised.ok) {
-            reject({ file: event.file, at, reason: normalised.reason });
+            if (normalised.unrouted) summary.notEvaluated.add(normalised.reason);
+            else reject({ file: event.file, at, reason: normalised.reason });
             continue;
           }
           summary.eventsAccepted++;

@@ -6,6 +6,8 @@
 export interface WindowStore {
   /** Adds one to the counter and returns the new count. `expiresAt` is epoch ms after which the counter may be dropped. */
   increment(key: string, expiresAt: number): Promise<number> | number;
+  /** Drops windows that ended more than `lagMs` before the newest one (stores with a TTL need not). */
+  prune?(lagMs: number): void;
 }
 
 export class MemoryWindowStore implements WindowStore {

@@ -4,14 +4,14 @@
  * Pure, like the detectors themselves.
  */
 import { matchesAny, type Baseline } from "../core/baseline.js";
+import { DETAIL_TYPES } from "../core/envelope.js";
+import { partitionOf } from "../core/partition.js";
 import { principalArn, type CloudTrailRecord } from "../core/cloudtrail.js";
 import type { FindingResource } from "../core/detector.js";
 
-export const API_CALL = "AWS API Call via CloudTrail";
+export const API_CALL = DETAIL_TYPES.AwsApiCall;
 
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+export { isObject } from "../core/json.js";
 
 /** A string request parameter, or undefined when it is absent or not a string. */
 export function param(record: CloudTrailRecord, key: string): string | undefined {
@@ -30,12 +30,7 @@ export function field(object: Record<string, unknown>, name: string): unknown {
   return object[flipped];
 }
 
-/** `aws`, `aws-cn` or `aws-us-gov`, from the region the event was recorded in. */
-export function partitionOf(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
-}
+export { partitionOf };
 
 /** Whether the caller is one of the baseline's infrastructure-as-code principals. */
 export function isIacPrincipal(record: CloudTrailRecord, baseline: Baseline): boolean {

@@ -14,18 +14,20 @@ import { detectors as registry } from "../detectors/index.js";
 
 /**
  * What each detector's rule sends through its input transformer (DESIGN.md):
- * `{"detectorId": "<id>", "event": <aws.events.event.json>}`. The record goes
- * through the same fallbacks as in replay before it is validated.
+ * `{"detectorId": "<id>", "event": <aws.events.event.json>}`.
  */
 export const DetectInputSchema = z.object({
   detectorId: z.string().min(1),
-  event: EventBridgeSchema.extend({
-    detail: z.preprocess((raw) => {
-      const normalised = normaliseRecord(raw);
-      return normalised.ok ? normalised.record : raw;
-    }, CloudTrailRecordSchema),
-  }),
+  event: EventBridgeSchema.extend({ detail: CloudTrailRecordSchema }),
 });
+
+/** The same fallbacks as replay, applied to the record in place before validation; returns what was fixed. */
+function normaliseDetail(input: unknown): string[] {
+  const event = (input as { event?: { detail?: unknown } } | null)?.event;
+  if (!event || typeof event !== "object" || !event.detail) return [];
+  const normalised = normaliseRecord(event.detail);
+  return normalised.ok ? normalised.warnings : [];
+}
 
 export interface DetectResult {
   detectorId: string;
@@ -66,15 +68,20 @@ export function createDetectHandler(deps: DetectDependencies) {
   const logger = deps.logger ?? new Logger({ serviceName: "trailwarden-detect" });
   const metrics = deps.metrics ?? new Metrics({ namespace: "trailwarden", serviceName: "detect" });
   const byId = new Map(deps.detectors.map((d) => [d.id, d]));
-  // One engine per container: a redelivered event is recognised while the container lives.
-  const engine = new DetectionEngine(deps.detectors, { baseline: deps.baseline });
+  // No memory across invocations: a retry must return its finding again; ids are deterministic.
+  const engine = new DetectionEngine(deps.detectors, { baseline: deps.baseline, rememberFindings: false });
 
   return async function handler(input: unknown): Promise<DetectResult> {
     try {
+      const warnings = normaliseDetail(input);
       const { detectorId, event } = parseInput(input);
       const detector = byId.get(detectorId);
       if (!detector) throw new UnknownDetectorError(`no detector with id '${detectorId}' in this deployment`);
       logger.appendKeys({ detectorId, eventId: event.detail.eventID });
+      if (warnings.length > 0) {
+        metrics.addMetric("RecordWarnings", MetricUnit.Count, warnings.length);
+        logger.warn("record accepted with fallbacks", { warnings });
+      }
       const result = await engine.processWith(detector, event as unknown as CloudTrailEnvelope);
       const finding = result.findings[0];
       const suppressed = result.suppressed[0];

@@ -249,7 +249,7 @@ npm run samples
 \`\`\`
 
 \`scripts/generate-samples.ts\` writes this folder from a fixed seed with
-\`scripts/sample-events.ts\` (record builders) and \`scripts/sample-baseline.ts\`:
+\`scripts/samples/\` (record builders) and \`scripts/sample-baseline.ts\`:
 the same seed gives the same bytes. It then replays the result and fails if
 routine activity produces a finding or a detector does not fire on the attack.
 (Compressed bytes can differ with another zlib build; the records do not.)

@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
 import { cli } from "./support/cli.js";
-import { FIXTURES } from "./support/fixtures.js";
+import { FIXTURES, REPO_ROOT } from "./support/fixtures.js";
 
 const REFERENCE = join(FIXTURES, "cloudtrail");
 let dir: string;
@@ -48,7 +49,7 @@ describe("trailwarden replay", () => {
     expect(run.stderr).toMatch(/events read\s+136/);
     expect(run.stderr).toMatch(/rejected\s+0/);
     expect(run.stderr).toContain("eventTime taken from @timestamp: 103");
-    expect(run.stderr).toMatch(/record without eventID/);
+    expect(run.stderr).toContain("eventID missing: 7");
     const lines = run.stdout.split("\n").filter(Boolean);
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(JSON.parse(line)).toHaveProperty("detector");
@@ -71,9 +72,10 @@ describe("trailwarden replay", () => {
     expect(run.stdout).toBe("");
   });
 
-  it("rejects a missing path with exit 3", () => {
+  it("rejects a missing path with exit 3, counted as a rejected file", () => {
     const run = cli(["replay", join(dir, "missing.json.gz")]);
     expect(run.code).toBe(3);
+    expect(run.stdout).toMatch(/files rejected\s+1/);
     expect(run.stderr).toContain(`trailwarden: rejected ${join(dir, "missing.json.gz")}: no such file or directory`);
   });
 
@@ -95,6 +97,36 @@ describe("trailwarden replay", () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/events read\s+50,001/);
     expect(run.stdout.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("reads CloudTrail files piped through zcat, back to back", () => {
+    const files = [{ Records: [stopLogging(1)] }, { Records: [record(2), stopLogging(3)] }];
+    const run = cli(["replay", "-", "--format", "jsonl"], { input: files.map((f) => JSON.stringify(f)).join("") });
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim().split("\n")).toHaveLength(2);
+  });
+
+  it("stops quietly when the reader of its output goes away", () => {
+    const logs = write("many.json", JSON.stringify({ Records: Array.from({ length: 3000 }, (_, i) => stopLogging(i)) }));
+    const run = spawnSync("bash", ["-c", `node ${JSON.stringify(join(REPO_ROOT, "dist", "cli", "main.js"))} replay ${JSON.stringify(logs)} --format jsonl | head -1`], { encoding: "utf8" });
+    expect(run.stdout.trim().split("\n")).toHaveLength(1);
+    expect(run.stderr).not.toMatch(/EPIPE|\n\s+at /);
+  });
+
+  it("refuses an --out that is a file before printing anything, exit 1", () => {
+    const notAFolder = write("plain-file", "x");
+    const run = cli(["replay", REFERENCE, "--out", notAFolder, "--format", "jsonl"]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr.trim()).toBe(`trailwarden: --out ${notAFolder}: cannot write findings there: it is a file, not a folder`);
+  });
+
+  it("writes every finding to --out, whatever --min-severity hides", () => {
+    const out = join(dir, "out-all");
+    const lowAndCritical = [stopLogging(1), record(2, { eventSource: "s3.amazonaws.com", eventName: "ListBuckets", userIdentity: { type: "Root", arn: "arn:aws:iam::111122223333:root", accountId: "111122223333" } })];
+    const run = cli(["replay", write("sev.json", JSON.stringify({ Records: lowAndCritical })), "--out", out, "--min-severity", "critical", "--format", "jsonl"]);
+    expect(run.stdout.trim().split("\n")).toHaveLength(1);
+    expect(listFiles(out).filter((f) => f.includes("/findings/"))).toHaveLength(2);
   });
 
   it("reads stdin for -", () => {

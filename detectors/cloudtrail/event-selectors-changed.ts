@@ -1,6 +1,6 @@
 import type { CloudTrailRecord } from "../../core/cloudtrail.js";
 import { defineDetector } from "../../core/detector.js";
-import { asList } from "../../core/policy.js";
+import { asList, strings } from "../../core/policy.js";
 import { actorName, API_CALL, field, isObject, param, sentence, trailResource } from "../common.js";
 import { apiCall, assumedRole, iamUser, USER_AGENTS } from "../examples.js";
 
@@ -16,10 +16,6 @@ interface Scope {
 
 const NONE: Scope = { reads: false, writes: false, sources: { kind: "all" } };
 
-function stringList(value: unknown): string[] {
-  return asList(value).filter((v): v is string => typeof v === "string");
-}
-
 function isFalse(value: unknown): boolean {
   return value === false || (typeof value === "string" && value.toLowerCase() === "false");
 }
@@ -28,7 +24,7 @@ function basicScope(selector: Record<string, unknown>): Scope {
   // Defaults of the API: management events included, reads and writes.
   if (isFalse(field(selector, "includeManagementEvents"))) return NONE;
   const readWrite = String(field(selector, "readWriteType") ?? "All").toLowerCase();
-  const excluded = stringList(field(selector, "excludeManagementEventSources"));
+  const excluded = strings(field(selector, "excludeManagementEventSources"));
   return {
     reads: readWrite !== "writeonly",
     writes: readWrite !== "readonly",
@@ -41,7 +37,7 @@ type FieldSelector = Record<string, unknown>;
 /** Whether a value passes one advanced field selector: operators are ANDed, values within one ORed. */
 function admits(selector: FieldSelector, value: string): boolean {
   const check = (name: string, test: (v: string) => boolean, negate: boolean): boolean => {
-    const values = stringList(field(selector, name));
+    const values = strings(field(selector, name));
     if (values.length === 0) return true;
     return negate ? !values.some(test) : values.some(test);
   };
@@ -67,9 +63,9 @@ function advancedScope(selector: Record<string, unknown>): Scope {
   let sources: Scope["sources"] = { kind: "all" };
   if (sourceSelectors.length > 0) {
     const onlyNotEquals = sourceSelectors.every((s) => Object.keys(s).every((k) => ["field", "notequals"].includes(k.toLowerCase())));
-    if (onlyNotEquals) sources = { kind: "except", sources: sourceSelectors.flatMap((s) => stringList(field(s, "notEquals"))) };
+    if (onlyNotEquals) sources = { kind: "except", sources: sourceSelectors.flatMap((s) => strings(field(s, "notEquals"))) };
     else {
-      const named = sourceSelectors.flatMap((s) => stringList(field(s, "equals")));
+      const named = sourceSelectors.flatMap((s) => strings(field(s, "equals")));
       sources = { kind: "only", sources: named, text: named.length > 0 ? named.join(", ") : "a filtered set of sources" };
     }
   }

@@ -1,6 +1,6 @@
 import type { CloudTrailRecord } from "../../core/cloudtrail.js";
 import { defineDetector } from "../../core/detector.js";
-import { asList } from "../../core/policy.js";
+import { asList, strings } from "../../core/policy.js";
 import { actorName, API_CALL, bucketResource, field, isApprovedPublicBucket, isObject, param, partitionOf, sentence } from "../common.js";
 import { apiCall, assumedRole, bucketParams, iamUser, s3Extras, USER_AGENTS } from "../examples.js";
 
@@ -14,10 +14,6 @@ function publicGroup(uri: string): keyof typeof PUBLIC_GROUPS | undefined {
   const match = /^https?:\/\/acs\.amazonaws\.com\/groups\/global\/(AllUsers|AuthenticatedUsers)$/i.exec(uri.trim());
   if (!match?.[1]) return undefined;
   return match[1].toLowerCase() === "allusers" ? "AllUsers" : "AuthenticatedUsers";
-}
-
-function strings(value: unknown): string[] {
-  return asList(value).filter((v): v is string => typeof v === "string");
 }
 
 /** How the request opens the bucket to the public, in words; empty when it does not. */
