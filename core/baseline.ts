@@ -81,7 +81,7 @@ export function parseBaseline(input: unknown): Baseline {
 const patternCache = new Map<string, RegExp>();
 
 /** Compiles an ARN pattern where `*` is any run of characters and `?` one character. */
-export function compilePattern(pattern: string): RegExp {
+export function compileArnPattern(pattern: string): RegExp {
   let compiled = patternCache.get(pattern);
   if (!compiled) {
     const body = pattern
@@ -100,7 +100,7 @@ function escapeRegExp(text: string): string {
 
 export function matchesAny(patterns: readonly string[], value: string | undefined): boolean {
   if (value === undefined) return false;
-  return patterns.some((pattern) => compilePattern(pattern).test(value));
+  return patterns.some((pattern) => compileArnPattern(pattern).test(value));
 }
 
 /** End of the expiry day in UTC when only a date is given. */

@@ -5,7 +5,7 @@ import { Counters } from "./counters.js";
 import type { Detector, DetectorHit } from "./detector.js";
 import { toEnvelope, type CloudTrailEnvelope } from "./envelope.js";
 import { buildFinding, findingIdFromEvent, findingIdFromRecord, type Finding } from "./finding.js";
-import { matchesPattern, patternEventNames } from "./pattern.js";
+import { compilePattern, patternEventNames } from "./pattern.js";
 import { MemoryWindowStore, type WindowStore } from "./window-store.js";
 
 export interface EngineOptions {
@@ -49,6 +49,8 @@ export class DetectionEngine {
   /** Finding id → fingerprint of the record that made it, to tell re-deliveries from reused ids. */
   private readonly emitted = new Map<string, string>();
   private readonly windows: WindowStore;
+  /** Each detector's pattern compiled once: matching runs for every candidate of every record. */
+  private readonly matchers = new Map<Detector, (event: unknown) => boolean>();
 
   constructor(
     readonly detectors: readonly Detector[],
@@ -56,6 +58,7 @@ export class DetectionEngine {
   ) {
     this.windows = options.windows ?? new MemoryWindowStore();
     for (const detector of detectors) {
+      this.matchers.set(detector, compilePattern(detector.pattern));
       const names = patternEventNames(detector.pattern);
       if (!names) {
         this.unindexed.push(detector);
@@ -121,7 +124,8 @@ export class DetectionEngine {
   }
 
   private runOne(detector: Detector, envelope: CloudTrailEnvelope, result: EngineResult): void | Promise<void> {
-    if (!matchesPattern(detector.pattern, envelope)) return;
+    const matches = this.matchers.get(detector) ?? compilePattern(detector.pattern);
+    if (!matches(envelope)) return;
     const record = envelope.detail;
     const hit = detector.evaluate(record, { baseline: this.options.baseline });
     if (!hit) return;
