@@ -130,7 +130,7 @@ export function toOcsf(finding: Finding, options: OcsfOptions = {}): Record<stri
       related_events: finding.eventId ? [{ uid: finding.eventId }] : undefined,
     },
     cloud: { provider: "AWS", region: finding.region, account: awsAccount(finding.account) },
-    actor: actorOf(finding),
+    actor: ocsfActor(finding),
     api: {
       operation: finding.eventName,
       service: { name: finding.eventSource },
@@ -163,7 +163,7 @@ export function toOcsf(finding: Finding, options: OcsfOptions = {}): Record<stri
   }) as Record<string, unknown>;
 }
 
-function actorOf(finding: Finding): Record<string, unknown> {
+function ocsfActor(finding: Finding): Record<string, unknown> {
   const actor = finding.actor;
   const identity = finding.record.userIdentity;
   const hasSession = identity.sessionContext !== undefined || actor.mfa !== undefined;
