@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseCidr } from "./pattern-ip.js";
 
 /**
  * The security baseline: what "normal" is for this organisation. It is data in
@@ -45,6 +46,20 @@ const ExceptionSchema = z
     message: "an exception must name a principal, a resource or an account: a blanket exception mutes a detector",
   });
 
+const cidr = z.string().refine((text) => parseCidr(text) !== undefined, "a CIDR block such as 203.0.113.0/24 or 2001:db8::/32");
+const eventSource = z.string().regex(/^[a-z0-9][a-z0-9.-]*\.amazonaws\.com$/, "a service host such as rds.amazonaws.com");
+/** `<service prefix>:<eventName>`, as IAM names actions: `iam:CreateUser`. */
+const apiName = z.string().regex(/^[a-z0-9-]+:[A-Za-z0-9]+$/, "an API name such as iam:CreateUser");
+
+const ProfileSchema = z.strictObject({
+  /** Sensitive API calls (core/sensitive-apis.ts) this principal has made. */
+  apis: z.array(apiName).default([]),
+  regions: z.array(region).default([]),
+  /** Accounts outside the organisation this principal has assumed roles in or trusted. */
+  externalAccounts: z.array(accountId).default([]),
+});
+export type PrincipalProfile = z.infer<typeof ProfileSchema>;
+
 export const BaselineSchema = z.strictObject({
   version: z.literal(1).default(1),
   accounts: z.record(z.string().regex(ACCOUNT_ID, "a 12-digit account id in quotes"), AccountSchema).default({}),
@@ -58,6 +73,20 @@ export const BaselineSchema = z.strictObject({
     .default({ iac: [], breakGlass: [], securityAutomation: [] }),
   trust: z.strictObject({ externalAccounts: z.array(accountId).default([]) }).default({ externalAccounts: [] }),
   s3: z.strictObject({ publicBuckets: z.array(nonEmpty).default([]) }).default({ publicBuckets: [] }),
+  /** Where people work from; API calls by human principals from elsewhere are findings. Empty: not judged. */
+  networks: z.strictObject({ human: z.array(cidr).default([]) }).default({ human: [] }),
+  /** Services whose control plane must be reached through the control-plane proxy, and the proxy's principals. */
+  proxy: z
+    .strictObject({ principals: z.array(principalPattern).default([]), services: z.array(eventSource).default([]) })
+    .default({ principals: [], services: [] }),
+  /** Customer-managed policies known to grant admin: attaching one is judged like attaching AdministratorAccess. */
+  iam: z.strictObject({ privilegedPolicies: z.array(principalPattern).default([]) }).default({ privilegedPolicies: [] }),
+  /**
+   * Learned per-principal profiles (`trailwarden baseline learn`), keyed by
+   * principal ARN (the role ARN for assumed roles). Behavioural detectors
+   * report first use against them; a principal without a profile is not judged.
+   */
+  profiles: z.record(principalPattern, ProfileSchema).default({}),
   exceptions: z.array(ExceptionSchema).default([]),
   /** Remediation modes and guardrails; filled by the remediation workflow. */
   remediation: z.looseObject({}).default({}),

@@ -103,3 +103,58 @@ export function accountResource(record: CloudTrailRecord): FindingResource {
   const account = record.userIdentity.accountId ?? record.recipientAccountId;
   return { type: "AWS::::Account", id: account, account };
 }
+
+/**
+ * A person rather than a workload: the root user, IAM users, federated users,
+ * and role sessions that came through Identity Center (AWSReservedSSO_ roles)
+ * or a console sign-in. Services and workload roles are not.
+ */
+export function isHumanPrincipal(record: CloudTrailRecord): boolean {
+  const identity = record.userIdentity;
+  if (identity.invokedBy) return false;
+  switch (identity.type) {
+    case "Root":
+    case "IAMUser":
+    case "FederatedUser":
+    case "IdentityCenterUser":
+      return true;
+    case "AssumedRole":
+      return /\/AWSReservedSSO_/.test(principalArn(record) ?? "") || isConsoleSession(record);
+    default:
+      return false;
+  }
+}
+
+/** The call came from the AWS console (a console session or the console's own user agents). */
+export function isConsoleSession(record: CloudTrailRecord): boolean {
+  if (record.sessionCredentialFromConsole === "true" || record.sessionCredentialFromConsole === true) return true;
+  const agent = record.userAgent ?? "";
+  return agent === "AWS Internal" || /^console\.|\.console\.|Console\b|console\.amazonaws\.com/.test(agent);
+}
+
+/**
+ * Whether a call only reads. CloudTrail says so in `readOnly` when present;
+ * otherwise judge by the name (CLOUDTRAIL.md: GetFederationToken and
+ * GetSessionToken start like reads but are not).
+ */
+export function isReadOnlyCall(record: CloudTrailRecord): boolean {
+  if (typeof record.readOnly === "boolean") return record.readOnly;
+  if (record.eventName === "GetFederationToken" || record.eventName === "GetSessionToken") return false;
+  return /^(Get|List|Describe|Head|Lookup|Search|BatchGet|Check|Test|Verify)/.test(record.eventName);
+}
+
+/** An account the organisation owns (listed under `accounts`) or trusts (`trust.externalAccounts`). */
+export function isKnownAccount(baseline: Baseline, account: string, ownAccount?: string): boolean {
+  return account === ownAccount || account in baseline.accounts || baseline.trust.externalAccounts.includes(account);
+}
+
+/** The environment the baseline gives an account, if it lists it. */
+export function environmentOf(baseline: Baseline, account: string): string | undefined {
+  return baseline.accounts[account]?.environment;
+}
+
+/** Break-glass and security-automation principals: reported, never remediated. */
+export function isProtectedPrincipal(record: CloudTrailRecord, baseline: Baseline): boolean {
+  const arn = principalArn(record);
+  return matchesAny(baseline.principals.breakGlass, arn) || matchesAny(baseline.principals.securityAutomation, arn);
+}
