@@ -3,6 +3,7 @@ import { readFileSync, realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { BaselineError } from "../core/baseline-file.js";
+import { baselineCommand } from "./baseline-command.js";
 import { detectorsCommand } from "./detectors-command.js";
 import { EXIT, EXIT_CODES_HELP, UsageError, type ExitCode } from "./exit-codes.js";
 import { exitQuietlyOnClosedPipe, processIo, type Io } from "./io.js";
@@ -38,6 +39,7 @@ ${EXIT_CODES_HELP}`,
     );
   program.addCommand(replayCommand(io, setExit));
   program.addCommand(detectorsCommand(io));
+  program.addCommand(baselineCommand(io, setExit));
   program.exitOverride();
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });

@@ -2,13 +2,15 @@ import { Command, Option } from "commander";
 import { DEFAULT_BASELINE, type Baseline } from "../core/baseline.js";
 import { loadBaselineFile } from "../core/baseline-file.js";
 import type { Finding } from "../core/finding.js";
+import type { SuppressedFinding } from "../core/engine.js";
+import { currentTime, expiredExceptions } from "../core/exceptions.js";
 import { replay, type Rejection } from "../core/replay.js";
 import { atLeast, SEVERITIES, type Severity } from "../core/severity.js";
 import { detectors } from "../detectors/index.js";
 import { EXIT, EXIT_CODES_HELP, combineExitCodes, type ExitCode } from "./exit-codes.js";
 import { startProgress } from "./progress.js";
 import { DirectorySink, JsonLinesSink, OcsfLinesSink, TableSink, type FindingSink } from "./sinks.js";
-import { formatSummary } from "./summary.js";
+import { formatSummary, formatSuppressedTable } from "./summary.js";
 import type { Io } from "./io.js";
 
 interface ReplayFlags {
@@ -17,6 +19,7 @@ interface ReplayFlags {
   out?: string;
   minSeverity: Severity;
   failOn?: Severity;
+  showSuppressed?: boolean;
 }
 
 /** Past this many lines of rejections per file, the rest are only counted. */
@@ -31,6 +34,7 @@ export function replayCommand(io: Io, setExit: (code: ExitCode) => void): Comman
     .option("--out <dir>", "also write every finding in the bucket layout: findings/year=YYYY/month=MM/day=DD/<id>.json and ocsf/…")
     .addOption(new Option("--min-severity <severity>", "print findings at or above (--out still gets all)").choices([...SEVERITIES]).default("info"))
     .addOption(new Option("--fail-on <severity>", "exit 2 when a finding is at or above").choices([...SEVERITIES]))
+    .option("--show-suppressed", "also list findings that baseline exceptions suppressed, with the exception's owner and expiry")
     .addHelpText(
       "after",
       `
@@ -45,6 +49,11 @@ Examples:
   $ trailwarden replay trail.json.gz --format jsonl | jq .summary
   $ zcat *.json.gz | trailwarden replay - --format jsonl
   $ trailwarden replay logs/ --out findings-out --fail-on high
+  $ trailwarden replay logs/ --baseline baseline.yaml --show-suppressed
+
+Baseline exceptions suppress findings of events before their expiry; replay
+warns about exceptions that have expired by today (TRAILWARDEN_NOW=2027-01-01
+pins "today").
 ${EXIT_CODES_HELP}`,
     )
     .action(async (paths: string[], flags: ReplayFlags) => {
@@ -54,6 +63,13 @@ ${EXIT_CODES_HELP}`,
 
 async function runReplay(paths: string[], flags: ReplayFlags, io: Io): Promise<ExitCode> {
   const baseline: Baseline = flags.baseline ? loadBaselineFile(flags.baseline) : DEFAULT_BASELINE;
+  for (const { index, exception } of expiredExceptions(baseline, currentTime())) {
+    io.err(
+      `trailwarden: warning: exception ${index} (${exception.detector}, owner ${exception.owner}) expired on ${exception.expires}: ` +
+        "it suppresses only events before that date; renew or remove it\n",
+    );
+  }
+  const suppressed: SuppressedFinding[] = [];
   const printed: FindingSink =
     flags.format === "jsonl" ? new JsonLinesSink(io.out) : flags.format === "ocsf" ? new OcsfLinesSink(io.out) : new TableSink(io.out);
   const directory = flags.out ? await DirectorySink.open(flags.out) : undefined;
@@ -84,6 +100,7 @@ async function runReplay(paths: string[], flags: ReplayFlags, io: Io): Promise<E
           io.err(`trailwarden: rejected ${rejection.file}${rejection.at ? ` ${rejection.at}` : ""}: ${rejection.reason}\n`);
         }
       },
+      onSuppressed: (entry) => void (flags.showSuppressed && suppressed.push(entry)),
       onProgress: progress.update,
     },
   );
@@ -94,6 +111,7 @@ async function runReplay(paths: string[], flags: ReplayFlags, io: Io): Promise<E
     }
   }
   await printed.close();
+  if (flags.showSuppressed) printSuppressed(suppressed, flags.format, io);
 
   const text = formatSummary(summary, {
     hiddenBelowMinSeverity: hidden,
@@ -108,4 +126,15 @@ async function runReplay(paths: string[], flags: ReplayFlags, io: Io): Promise<E
   else io.err(text.trimStart() + "\n");
 
   return combineExitCodes([failing > 0 ? EXIT.findings : EXIT.ok, summary.rejected > 0 ? EXIT.rejectedInput : EXIT.ok]);
+}
+
+/** In table format a second table on stdout; otherwise on stderr, so stdout keeps only active findings. */
+function printSuppressed(entries: SuppressedFinding[], format: ReplayFlags["format"], io: Io): void {
+  if (format === "table") {
+    io.out(`\nSuppressed by baseline exceptions (${entries.length})\n${formatSuppressedTable(entries)}\n`);
+    return;
+  }
+  for (const { finding, exception } of entries) {
+    io.err(`trailwarden: suppressed ${finding.id} ${finding.detector} at ${finding.time}: exception of ${exception.owner} until ${exception.expires} (${exception.reason})\n`);
+  }
 }

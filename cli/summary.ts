@@ -1,8 +1,22 @@
 import type { Counters } from "../core/counters.js";
+import type { SuppressedFinding } from "../core/engine.js";
 import type { Finding } from "../core/finding.js";
 import type { ReplaySummary } from "../core/replay.js";
 import { SEVERITIES } from "../core/severity.js";
 import { formatNumber, shortPrincipal, table } from "./format.js";
+
+export function formatSuppressedTable(entries: SuppressedFinding[]): string {
+  if (entries.length === 0) return "None.";
+  const rows = entries.map(({ finding, exception }) => [
+    finding.time,
+    finding.detector,
+    shortPrincipal(finding.actor.arn ?? finding.actor.principal),
+    exception.owner,
+    exception.expires,
+    exception.reason,
+  ]);
+  return table(["TIME", "DETECTOR", "ACTOR", "OWNER", "EXPIRES", "REASON"], rows, [20, 40, 36, 28, 10]);
+}
 
 export function formatFindingsTable(findings: Finding[]): string {
   if (findings.length === 0) return "No findings.";

@@ -26,7 +26,8 @@ const nonEmpty = z.string().trim().min(1, "a non-empty string");
 
 const AccountSchema = z.strictObject({
   name: nonEmpty,
-  environment: z.enum(["production", "staging", "development", "sandbox", "security", "shared"]),
+  /** Optional: `baseline learn` cannot know it; production is what change-management detectors judge. */
+  environment: z.enum(["production", "staging", "development", "sandbox", "security", "shared"]).optional(),
 });
 
 const ExceptionSchema = z

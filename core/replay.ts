@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import type { Baseline } from "./baseline.js";
-import { normaliseRecord } from "./cloudtrail.js";
+import { normaliseRecord, type CloudTrailRecord } from "./cloudtrail.js";
 import { Counters } from "./counters.js";
 import type { Detector } from "./detector.js";
 import { DetectionEngine, type SuppressedFinding } from "./engine.js";
@@ -17,6 +17,8 @@ export interface Rejection {
 
 export interface ReplayHooks {
   onFinding(finding: Finding): void | Promise<void>;
+  /** Every accepted record, after normalisation and before detection. */
+  onRecord?(record: CloudTrailRecord): void;
   onSuppressed?(suppressed: SuppressedFinding): void;
   onRejection?(rejection: Rejection): void;
   onSkipped?(file: string, reason: string): void;
@@ -138,6 +140,7 @@ export async function replay(options: ReplayOptions, hooks: ReplayHooks): Promis
           }
           summary.eventsAccepted++;
           for (const warning of normalised.warnings) summary.warnings.add(warning);
+          hooks.onRecord?.(normalised.record);
           const processed = engine.process(normalised.record);
           const result = processed instanceof Promise ? await processed : processed;
           if (result.findings.length + result.suppressed.length > 0) summary.eventsMatched++;
