@@ -51,6 +51,15 @@ export const TECHNIQUES: Record<string, { name: string; tactic: string }> = {
   T1648: { name: "Serverless Execution", tactic: "Execution" },
   T1651: { name: "Cloud Administration Command", tactic: "Execution" },
   T1666: { name: "Modify Cloud Resource Hierarchy", tactic: "Defense Evasion" },
+  T1490: { name: "Inhibit System Recovery", tactic: "Impact" },
+  "T1021.004": { name: "Remote Services: SSH", tactic: "Lateral Movement" },
+  "T1496.001": { name: "Resource Hijacking: Compute Hijacking", tactic: "Impact" },
+  T1525: { name: "Implant Internal Image", tactic: "Persistence" },
+  "T1485.001": { name: "Data Destruction: Lifecycle-Triggered Deletion", tactic: "Impact" },
+  T1070: { name: "Indicator Removal", tactic: "Defense Evasion" },
+  T1556: { name: "Modify Authentication Process", tactic: "Credential Access" },
+  T1552: { name: "Unsecured Credentials", tactic: "Credential Access" },
+  "T1496.004": { name: "Resource Hijacking: Cloud Service Hijacking", tactic: "Impact" },
 };
 
 export const TECHNIQUE_ID = /^T\d{4}(\.\d{3})?$/;

@@ -158,3 +158,108 @@ export function isProtectedPrincipal(record: CloudTrailRecord, baseline: Baselin
   const arn = principalArn(record);
   return matchesAny(baseline.principals.breakGlass, arn) || matchesAny(baseline.principals.securityAutomation, arn);
 }
+
+/**
+ * AWS acting for itself or for a principal: a service principal (`AWSService`),
+ * a call a service made on a principal's behalf (`invokedBy`), or a session of a
+ * service-linked role (path `/aws-service-role/`). Nobody chose to make such a call by hand.
+ */
+export function isServiceActivity(record: CloudTrailRecord): boolean {
+  const identity = record.userIdentity;
+  if (identity.type === "AWSService" || identity.invokedBy !== undefined) return true;
+  return (principalArn(record) ?? "").includes(":role/aws-service-role/");
+}
+
+/**
+ * Services whose control plane lives in one region, so CloudTrail records their
+ * events there whatever region the caller works in (CLOUDTRAIL.md "Regions"):
+ * the partition's home region for IAM, the STS global endpoint, Organizations,
+ * CloudFront, Route 53 (not Route 53 Resolver, which is regional), Route 53 Domains,
+ * WAF Classic (global), Shield, AWS Health's global endpoint, Support, Cost Explorer,
+ * Budgets and Account Management; us-west-2 for Global Accelerator.
+ */
+/** Event source → the region its events are recorded in ("home": the partition's home region). */
+const GLOBAL_EVENT_SOURCES: ReadonlyMap<string, string> = new Map([
+  ["iam.amazonaws.com", "home"],
+  ["sts.amazonaws.com", "home"],
+  ["organizations.amazonaws.com", "home"],
+  ["cloudfront.amazonaws.com", "home"],
+  ["route53.amazonaws.com", "home"],
+  ["route53domains.amazonaws.com", "home"],
+  ["waf.amazonaws.com", "home"],
+  ["shield.amazonaws.com", "home"],
+  ["health.amazonaws.com", "home"],
+  ["support.amazonaws.com", "home"],
+  ["ce.amazonaws.com", "home"],
+  ["budgets.amazonaws.com", "home"],
+  ["account.amazonaws.com", "home"],
+  ["globalaccelerator.amazonaws.com", "us-west-2"],
+]);
+
+/** Where each partition records its global services' events. */
+const HOME_REGIONS: Readonly<Record<string, string>> = { aws: "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1" };
+
+/**
+ * Whether the event's region says nothing about where the caller works: a global
+ * service's event recorded in that service's home region, or a console sign-in
+ * (recorded in the region of the sign-in endpoint the console redirected to).
+ * A regional STS endpoint's events, recorded elsewhere, are regional activity.
+ */
+export function isGlobalServiceEvent(record: CloudTrailRecord): boolean {
+  if (record.eventSource === "signin.amazonaws.com") return true;
+  const home = GLOBAL_EVENT_SOURCES.get(record.eventSource);
+  if (home === undefined) return false;
+  return record.awsRegion === (home === "home" ? HOME_REGIONS[partitionOf(record.awsRegion)] : home);
+}
+
+/**
+ * The principal a behaviour finding is about: the role behind an assumed-role
+ * session, the IAM user (also behind a federated user), or else the account.
+ */
+export function principalResource(record: CloudTrailRecord): FindingResource {
+  const identity = record.userIdentity;
+  const account = identity.accountId ?? record.recipientAccountId;
+  const issuer = identity.sessionContext?.sessionIssuer;
+  if (identity.type === "IAMUser" && identity.userName) {
+    return { type: "AWS::IAM::User", id: identity.userName, ...(identity.arn ? { arn: identity.arn } : {}), account };
+  }
+  if ((identity.type === "AssumedRole" || identity.type === "FederatedUser") && issuer?.arn && issuer.userName) {
+    const type = issuer.type === "IAMUser" ? "AWS::IAM::User" : "AWS::IAM::Role";
+    return { type, id: issuer.userName, arn: issuer.arn, account: issuer.accountId ?? account };
+  }
+  return { type: "AWS::::Account", id: account, account };
+}
+
+const RESOURCE_TYPE = /^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$/;
+
+/**
+ * The resources CloudTrail itself names in a record's `resources` list (it uses
+ * CloudFormation's type names), for findings about calls to any service.
+ */
+export function resourcesNamedBy(record: CloudTrailRecord): FindingResource[] {
+  return (record.resources ?? []).flatMap((entry) => {
+    const arn = entry.ARN;
+    if (!arn || !entry.type || !RESOURCE_TYPE.test(entry.type)) return [];
+    const id = arn.split(/[:/]/).filter((part) => part !== "").pop() ?? arn;
+    return [{ type: entry.type, id, arn, account: entry.accountId ?? record.recipientAccountId }];
+  });
+}
+
+/**
+ * The caller's learned profile: the entry keyed by its principal ARN (the role
+ * ARN for assumed roles) merged with every entry whose key is a pattern that
+ * matches it. Undefined when none does: such a principal is not judged.
+ */
+export function profileFor(record: CloudTrailRecord, baseline: Baseline): Baseline["profiles"][string] | undefined {
+  const arn = principalArn(record);
+  if (arn === undefined) return undefined;
+  const matching = Object.entries(baseline.profiles).filter(([key]) => key === arn || matchesAny([key], arn));
+  if (matching.length === 0) return undefined;
+  const union = (pick: (p: Baseline["profiles"][string]) => string[]) => [...new Set(matching.flatMap(([, p]) => pick(p)))];
+  return { apis: union((p) => p.apis), regions: union((p) => p.regions), externalAccounts: union((p) => p.externalAccounts) };
+}
+
+/** The account a call acted in (its recipient), with the region: for findings about calls to any service. */
+export function accountWhereItHappened(record: CloudTrailRecord): FindingResource {
+  return { type: "AWS::::Account", id: record.recipientAccountId, account: record.recipientAccountId, region: record.awsRegion };
+}

@@ -1,3 +1,4 @@
+import { matchesAny } from "../../core/baseline.js";
 import { defineDetector } from "../../core/detector.js";
 import { grantsFullAdmin, parsePolicyDocument, statementsOf } from "../../core/policy.js";
 import { actorName, API_CALL, iamResource, isIacPrincipal, param, sentence } from "../common.js";
@@ -36,6 +37,7 @@ function iamCall(
 }
 
 const ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess";
+const PLATFORM_ADMIN = "arn:aws:iam::111122223333:policy/platform/platform-admin";
 const TERRAFORM = "arn:aws:iam::111122223333:role/iac/terraform-apply";
 
 export default defineDetector({
@@ -62,8 +64,10 @@ export default defineDetector({
     let grant: string;
     if (record.eventName.startsWith("Attach")) {
       const policyArn = param(record, "policyArn");
-      if (!policyArn || !ADMINISTRATOR_ACCESS.test(policyArn)) return undefined;
-      grant = `attached ${policyArn} to`;
+      if (!policyArn) return undefined;
+      if (ADMINISTRATOR_ACCESS.test(policyArn)) grant = `attached ${policyArn} to`;
+      else if (matchesAny(baseline.iam.privilegedPolicies, policyArn)) grant = `attached ${policyArn}, a policy the baseline lists as privileged, to`;
+      else return undefined;
     } else {
       const document = parsePolicyDocument(record.requestParameters?.policyDocument);
       if (!statementsOf(document).some(grantsFullAdmin)) return undefined;
@@ -76,7 +80,10 @@ export default defineDetector({
   },
   remediation: "iam.detach-admin-policy",
   runbook:
-    "An IAM user, group or role now has every permission: the managed AdministratorAccess policy, or an inline policy that allows \"*\" on \"*\". " +
+    "An IAM user, group or role now has every permission: the managed AdministratorAccess policy, a customer-managed policy the baseline lists under " +
+    "iam.privilegedPolicies, or an inline policy that allows \"*\" on \"*\". A customer-managed policy is judged twice: when it is created or given a new version " +
+    "(iam.policy-grants-full-admin reads its document) and here, at attachment, against the baseline's list, since the attach event carries only the ARN; an " +
+    "admin policy missing from that list is attached unseen, so list every approved one. " +
     "Principals of the baseline's infrastructure-as-code list are not reported, since their changes are reviewed as code. Find who asked for the grant and why; " +
     "an unreviewed admin grant is a classic persistence and escalation step, often right after CreateUser or CreateRole (see those findings for the same principal). " +
     "If it is not approved, detach the policy or delete the inline policy (the proposed remediation does), then review what the grantee did with it and what else " +
@@ -102,6 +109,17 @@ export default defineDetector({
           { roleName: "stratus-red-team-malicious-iam-role", policyArn: ADMIN_POLICY_ARN },
           { userAgent: USER_AGENTS.stratus },
         ),
+      },
+      {
+        description: "A customer-managed policy the baseline lists as privileged, attached to a role",
+        record: iamCall(
+          "3505975d-b33e-497d-bcee-3635bf252a9b",
+          "2024-06-18T21:58:12Z",
+          "AttachRolePolicy",
+          { roleName: "orders-api", policyArn: PLATFORM_ADMIN },
+          { identity: assumedRole("arn:aws:iam::111122223333:role/app/orders-api", "i-0f3c9d2e1b4a56789") },
+        ),
+        baseline: { iam: { privilegedPolicies: ["arn:aws:iam::*:policy/platform/*-admin"] } },
       },
       {
         description: "An inline role policy with Action \"*:*\", sent URL-encoded",
@@ -149,6 +167,13 @@ export default defineDetector({
         record: iamCall("6d3e0f42-bbd8-4266-a3fc-e19d714b2fef", "2024-06-20T10:18:09Z", "AttachUserPolicy", {
           userName: "auditor",
           policyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess",
+        }),
+      },
+      {
+        description: "A customer-managed policy named like an admin one, not listed in iam.privilegedPolicies",
+        record: iamCall("9b8ce5ed-a9fb-419d-be8b-e8ec7eb0f3fc", "2024-06-20T10:20:31Z", "AttachGroupPolicy", {
+          groupName: "platform",
+          policyArn: PLATFORM_ADMIN,
         }),
       },
       {

@@ -1,0 +1,296 @@
+import { matchesAny, type Baseline } from "../../core/baseline.js";
+import { principalArn, type CloudTrailRecord } from "../../core/cloudtrail.js";
+import { defineDetector } from "../../core/detector.js";
+import { DETAIL_TYPES } from "../../core/envelope.js";
+import { apiNameOf } from "../../core/sensitive-apis.js";
+import {
+  accountWhereItHappened,
+  actorName,
+  API_CALL,
+  environmentOf,
+  isConsoleSession,
+  isHumanPrincipal,
+  isIacPrincipal,
+  isProtectedPrincipal,
+  isReadOnlyCall,
+  isServiceActivity,
+  resourcesNamedBy,
+  sentence,
+} from "../common.js";
+import { apiCall, assumedRole, iamUser, PROD, USER_AGENTS, viaCloudFormation, type NearMiss } from "../examples.js";
+
+/**
+ * Calls that change nothing in the account although CloudTrail may not say
+ * they only read: getting credentials (real records mark AssumeRole* read-only,
+ * documentation examples and some shippers drop `readOnly`, and the names do
+ * not start like reads) and a user changing its own password, which a password
+ * policy makes people do. GetFederationToken is not here: it mints long-lived
+ * federated credentials, a persistence technique.
+ */
+const CHANGES_NOTHING = new Set([
+  "sts:AssumeRole",
+  "sts:AssumeRoleWithSAML",
+  "sts:AssumeRoleWithWebIdentity",
+  "sts:GetSessionToken",
+  "iam:ChangePassword",
+]);
+
+/**
+ * A person at the keyboard: the root user, IAM users, federated and Identity
+ * Center users, console sessions, and role sessions that were started with MFA
+ * (no workload has MFA). Workloads and pipelines are not "by hand": a pipeline
+ * that changes production belongs in `principals.iac`.
+ */
+function isPerson(record: CloudTrailRecord): boolean {
+  const identity = record.userIdentity;
+  return isHumanPrincipal(record) || (identity.type === "AssumedRole" && identity.sessionContext?.attributes?.mfaAuthenticated === "true");
+}
+
+function isSanctioned(record: CloudTrailRecord, baseline: Baseline): boolean {
+  return isIacPrincipal(record, baseline) || isProtectedPrincipal(record, baseline) || matchesAny(baseline.proxy.principals, principalArn(record));
+}
+
+const BASELINE = {
+  accounts: {
+    [PROD]: { name: "payments-prod", environment: "production" },
+    "222233334444": { name: "payments-staging", environment: "staging" },
+  },
+  principals: {
+    iac: ["arn:aws:iam::*:role/deploy/terraform-apply"],
+    breakGlass: ["arn:aws:iam::*:role/break-glass/*"],
+    securityAutomation: ["arn:aws:iam::*:role/security/trailwarden-remediator"],
+  },
+  proxy: { principals: ["arn:aws:iam::*:role/platform/control-plane-proxy"], services: ["rds.amazonaws.com"] },
+};
+const REGION = "eu-west-1";
+const PLATFORM_ADMIN = `arn:aws:iam::${PROD}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_PlatformAdmin_3f2a1b9c0d8e7f6a`;
+const SG = "sg-0b7e51c3a9d24f806";
+
+/** Port 5432 opened to the analytics VPC on the ledger database's security group. */
+function openPostgres(eventID: string, eventTime: string, identity: Record<string, unknown>, options: { console?: boolean; account?: string; userAgent?: string } = {}) {
+  const record = apiCall({
+    eventID,
+    eventTime,
+    eventSource: "ec2.amazonaws.com",
+    eventName: "AuthorizeSecurityGroupIngress",
+    identity,
+    region: REGION,
+    ...(options.account ? { account: options.account } : {}),
+    userAgent: options.userAgent ?? (options.console ? USER_AGENTS.console : USER_AGENTS.cli),
+    sourceIPAddress: "203.0.113.24",
+    requestParameters: {
+      groupId: SG,
+      ipPermissions: {
+        items: [
+          {
+            ipProtocol: "tcp",
+            fromPort: 5432,
+            toPort: 5432,
+            groups: {},
+            ipRanges: { items: [{ cidrIp: "10.40.0.0/16", description: "analytics VPC" }] },
+            ipv6Ranges: {},
+            prefixListIds: {},
+          },
+        ],
+      },
+    },
+    responseElements: {
+      _return: true,
+      securityGroupRuleSet: {
+        items: [{ groupOwnerId: options.account ?? PROD, groupId: SG, securityGroupRuleId: "sgr-04c1d7e9a2b3f5068", isEgress: false, ipProtocol: "tcp", fromPort: 5432, toPort: 5432, cidrIpv4: "10.40.0.0/16", description: "analytics VPC" }],
+      },
+    },
+  });
+  return options.console ? { ...record, sessionCredentialFromConsole: "true" } : record;
+}
+
+/** The on-call engineer raises a production function's timeout with the CLI. */
+function raiseTimeout(eventID: string, eventTime: string) {
+  return apiCall({
+    eventID,
+    eventTime,
+    eventSource: "lambda.amazonaws.com",
+    eventName: "UpdateFunctionConfiguration20150331v2",
+    identity: iamUser(`arn:aws:iam::${PROD}:user/oncall-payments`),
+    region: REGION,
+    requestParameters: { functionName: "settlement-export", timeout: 300, memorySize: 1024 },
+    responseElements: {
+      functionName: "settlement-export",
+      functionArn: `arn:aws:lambda:${REGION}:${PROD}:function:settlement-export`,
+      runtime: "python3.12",
+      timeout: 300,
+      memorySize: 1024,
+      lastUpdateStatus: "InProgress",
+    },
+  });
+}
+
+export const nearMisses: NearMiss[] = [
+  {
+    description: "Terraform, an IaC principal, opens the same port",
+    record: openPostgres("@@ID@@", "2024-09-03T10:02:11Z", assumedRole(`arn:aws:iam::${PROD}:role/deploy/terraform-apply`, "gha-8841120937"), { userAgent: USER_AGENTS.terraform }),
+    baseline: BASELINE,
+    firesUnder: { ...BASELINE, principals: { ...BASELINE.principals, iac: [] } },
+  },
+  {
+    description: "CloudFormation makes the change on the engineer's behalf (invokedBy)",
+    record: openPostgres("@@ID@@", "2024-09-03T10:04:37Z", viaCloudFormation(assumedRole(PLATFORM_ADMIN, "j.doe@example.com"))),
+    baseline: BASELINE,
+  },
+  {
+    description: "The same console change in the staging account",
+    record: openPostgres("@@ID@@", "2024-09-03T10:06:52Z", assumedRole(PLATFORM_ADMIN.replace(PROD, "222233334444"), "j.doe@example.com"), { console: true, account: "222233334444" }),
+    baseline: BASELINE,
+    firesUnder: { ...BASELINE, accounts: { ...BASELINE.accounts, "222233334444": { name: "payments-staging", environment: "production" } } },
+  },
+  {
+    description: "An account the baseline does not list: its environment is unknown",
+    record: openPostgres("@@ID@@", "2024-09-03T10:07:40Z", assumedRole(PLATFORM_ADMIN.replace(PROD, "333344445555"), "j.doe@example.com"), { console: true, account: "333344445555" }),
+    baseline: BASELINE,
+  },
+  {
+    description: "A read from the console in production (DescribeSecurityGroups)",
+    record: {
+      ...apiCall({
+        eventID: "@@ID@@",
+        eventTime: "2024-09-03T10:08:03Z",
+        eventSource: "ec2.amazonaws.com",
+        eventName: "DescribeSecurityGroups",
+        identity: assumedRole(PLATFORM_ADMIN, "j.doe@example.com"),
+        region: REGION,
+        userAgent: USER_AGENTS.console,
+        readOnly: true,
+        requestParameters: { securityGroupSet: {}, securityGroupIdSet: { items: [{ groupId: SG }] }, filterSet: {} },
+      }),
+      sessionCredentialFromConsole: "true",
+    },
+    baseline: BASELINE,
+  },
+  {
+    description: "A read-only session's attempt that EC2 refused: nothing changed",
+    record: apiCall({
+      eventID: "@@ID@@",
+      eventTime: "2024-09-03T10:09:26Z",
+      eventSource: "ec2.amazonaws.com",
+      eventName: "AuthorizeSecurityGroupIngress",
+      identity: assumedRole(`arn:aws:iam::${PROD}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_ReadOnly_7c6d5e4f3a2b1c0d`, "k.lee@example.com"),
+      region: REGION,
+      requestParameters: { groupId: SG, ipPermissions: { items: [{ ipProtocol: "tcp", fromPort: 22, toPort: 22, groups: {}, ipRanges: { items: [{ cidrIp: "0.0.0.0/0" }] }, ipv6Ranges: {}, prefixListIds: {} }] } },
+      error: { code: "Client.UnauthorizedOperation", message: "You are not authorized to perform this operation. User: arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_ReadOnly_7c6d5e4f3a2b1c0d/k.lee@example.com is not authorized to perform: ec2:AuthorizeSecurityGroupIngress" },
+    }),
+    baseline: BASELINE,
+  },
+  {
+    description: "A break-glass session changes production during an incident: the baseline's break-glass roles are exempt",
+    record: openPostgres("@@ID@@", "2024-09-03T10:11:45Z", assumedRole(`arn:aws:iam::${PROD}:role/break-glass/incident-admin`, "incident-2291", { mfa: true }), { console: true }),
+    baseline: BASELINE,
+    firesUnder: { ...BASELINE, principals: { ...BASELINE.principals, breakGlass: [] } },
+  },
+  {
+    description: "The control-plane proxy applies an approved RDS change",
+    record: apiCall({
+      eventID: "@@ID@@",
+      eventTime: "2024-09-03T10:13:02Z",
+      eventSource: "rds.amazonaws.com",
+      eventName: "ModifyDBInstance",
+      identity: assumedRole(`arn:aws:iam::${PROD}:role/platform/control-plane-proxy`, "change-CHG0042137", { mfa: true }),
+      region: REGION,
+      userAgent: USER_AGENTS.boto3,
+      requestParameters: { dBInstanceIdentifier: "payments-ledger-prod", backupRetentionPeriod: 14, applyImmediately: false },
+    }),
+    baseline: BASELINE,
+    firesUnder: { ...BASELINE, proxy: { ...BASELINE.proxy, principals: [] } },
+  },
+  {
+    description: "An engineer assumes a role in production: a record without readOnly, whose name does not read like a read",
+    record: (() => {
+      const { readOnly: _readOnly, ...record } = apiCall({
+        eventID: "@@ID@@",
+        eventTime: "2024-09-03T10:14:30Z",
+        eventSource: "sts.amazonaws.com",
+        eventName: "AssumeRole",
+        identity: iamUser(`arn:aws:iam::${PROD}:user/oncall-payments`),
+        requestParameters: { roleArn: `arn:aws:iam::${PROD}:role/ops/oncall-elevated`, roleSessionName: "oncall-payments", durationSeconds: 3600 },
+        resources: [{ accountId: PROD, type: "AWS::IAM::Role", ARN: `arn:aws:iam::${PROD}:role/ops/oncall-elevated` }],
+      });
+      return record;
+    })(),
+    baseline: BASELINE,
+  },
+  {
+    description: "The SSM agent on an instance reports in with the instance's role: a workload, not a person",
+    record: apiCall({
+      eventID: "@@ID@@",
+      eventTime: "2024-09-03T10:15:12Z",
+      eventSource: "ssm.amazonaws.com",
+      eventName: "UpdateInstanceInformation",
+      identity: (() => {
+        const identity = assumedRole(`arn:aws:iam::${PROD}:role/app/settlement-batch`, "i-0d3f9a8b7c6e5d4c3");
+        const context = identity.sessionContext as Record<string, unknown>;
+        return { ...identity, sessionContext: { ...context, ec2RoleDelivery: "2.0" } };
+      })(),
+      region: REGION,
+      sourceIPAddress: "10.20.14.87",
+      userAgent: "aws-sdk-go/1.55.5 (go1.22.6; linux; amd64) amazon-ssm-agent/3.3.859.0",
+      requestParameters: { instanceId: "i-0d3f9a8b7c6e5d4c3", agentVersion: "3.3.859.0", agentStatus: "Active", platformType: "Linux", platformName: "Amazon Linux", platformVersion: "2023" },
+    }),
+    baseline: BASELINE,
+  },
+];
+
+export default defineDetector({
+  id: "changes.clickops-in-production",
+  title: "Production changed by hand (console or CLI) outside IaC and the control-plane proxy",
+  severity: "medium",
+  mitre: ["T1078.004"],
+  pattern: {
+    source: [{ prefix: "aws." }],
+    "detail-type": [API_CALL, DETAIL_TYPES.AwsConsoleAction],
+    detail: { errorCode: [{ exists: false }], userIdentity: { invokedBy: [{ exists: false }] } },
+  },
+  evaluate(record, { baseline }) {
+    const account = record.recipientAccountId;
+    if (environmentOf(baseline, account) !== "production") return undefined;
+    if (isReadOnlyCall(record) || CHANGES_NOTHING.has(apiNameOf(record))) return undefined;
+    if (isServiceActivity(record) || !isPerson(record) || isSanctioned(record, baseline)) return undefined;
+    const how = isConsoleSession(record) ? "from the console" : "with the CLI or an SDK";
+    const name = baseline.accounts[account]?.name;
+    return {
+      summary: sentence(`${actorName(record)} called ${apiNameOf(record)} ${how} in production account ${name ? `${name} (${account})` : account}, ${record.awsRegion}.`),
+      resources: [...resourcesNamedBy(record), accountWhereItHappened(record)],
+    };
+  },
+  runbook:
+    "A person changed a production account (an account the baseline gives the environment production) outside the sanctioned paths: not through an " +
+    "infrastructure-as-code principal, not through the control-plane proxy, not as break-glass or security automation. Console sessions are the classic " +
+    "ClickOps; a CLI or SDK change by an IAM user is often a script that should run as an IaC role. Ask the person (session name or user) what they changed " +
+    "and why: an incident fix must be written back into code (the next plan shows the drift) or reverted through the pipeline; an unclaimed change means " +
+    "the credentials are someone else's, so revoke the sessions and keys and review what else the principal did. Only people are judged (IAM users, root, " +
+    "Identity Center and console sessions, role sessions started with MFA); workloads and pipelines are not, and a pipeline belongs in principals.iac. " +
+    "Reads, credential calls (AssumeRole*, GetSessionToken) and ChangePassword are not changes. A refused call (errorCode) is not a finding: nothing changed. " +
+    "Under the default baseline nothing is judged, because no account is known to be production: list accounts with environment: production.",
+  examples: {
+    match: [
+      {
+        description: "An engineer's Identity Center session opens port 5432 on a production security group from the console",
+        record: openPostgres("@@ID@@", "2024-09-03T09:41:18Z", assumedRole(PLATFORM_ADMIN, "j.doe@example.com"), { console: true }),
+        baseline: BASELINE,
+      },
+      {
+        description: "The on-call IAM user changes a production Lambda function's configuration with the CLI",
+        record: raiseTimeout("@@ID@@", "2024-09-03T09:52:40Z"),
+        baseline: BASELINE,
+      },
+    ],
+    noMatch: [
+      {
+        description: "The same console change under the default baseline: no account is known to be production, so nothing is judged",
+        record: openPostgres("@@ID@@", "2024-09-03T09:58:05Z", assumedRole(PLATFORM_ADMIN, "j.doe@example.com"), { console: true }),
+      },
+      {
+        description: "The on-call user's CLI change under the default baseline: not judged either",
+        record: raiseTimeout("@@ID@@", "2024-09-03T09:59:47Z"),
+      },
+    ],
+  },
+});
