@@ -69,7 +69,7 @@ function runInstances(
   eventTime: string,
   identity: Record<string, unknown>,
   request: Record<string, unknown>,
-  options: { launched?: { instanceId: string; instanceType: string }[]; userAgent?: string; region?: string; error?: { code: string; message: string } } = {},
+  options: { launched?: { instanceId: string; instanceType: string }[]; userAgent?: string; sourceIPAddress?: string; region?: string; error?: { code: string; message: string } } = {},
 ) {
   const region = options.region ?? REGION;
   return apiCall({
@@ -104,6 +104,7 @@ function runInstances(
         }
       : null,
     ...(options.userAgent ? { userAgent: options.userAgent } : {}),
+    ...(options.sourceIPAddress ? { sourceIPAddress: options.sourceIPAddress } : {}),
     ...(options.error ? { error: options.error } : {}),
   });
 }
