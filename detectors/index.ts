@@ -1,5 +1,12 @@
 import type { Detector } from "../core/detector.js";
 import bedrockModelInvocationBurst from "./bedrock/model-invocation-burst.js";
+import behaviourFirstActivityInRegion from "./behaviour/first-activity-in-region.js";
+import behaviourFirstSensitiveApiUse from "./behaviour/first-sensitive-api-use.js";
+import behaviourNewExternalAccount from "./behaviour/new-external-account.js";
+import changesActivityOutsideAllowedRegions from "./changes/activity-outside-allowed-regions.js";
+import changesClickopsInProduction from "./changes/clickops-in-production.js";
+import changesHumanCallFromOutsideNetworks from "./changes/human-call-from-outside-networks.js";
+import changesProxyBypassed from "./changes/proxy-bypassed.js";
 import cloudtrailEventSelectorsChanged from "./cloudtrail/event-selectors-changed.js";
 import cloudtrailLoggingStopped from "./cloudtrail/logging-stopped.js";
 import cloudtrailTrailDeleted from "./cloudtrail/trail-deleted.js";
@@ -75,6 +82,13 @@ import stsFederationToken from "./sts/federation-token.js";
 /** Every detector, sorted by id. The catalog, the coverage map and the rules are generated from this list. */
 export const detectors: Detector[] = [
   bedrockModelInvocationBurst,
+  behaviourFirstActivityInRegion,
+  behaviourFirstSensitiveApiUse,
+  behaviourNewExternalAccount,
+  changesActivityOutsideAllowedRegions,
+  changesClickopsInProduction,
+  changesHumanCallFromOutsideNetworks,
+  changesProxyBypassed,
   cloudtrailEventSelectorsChanged,
   cloudtrailLoggingStopped,
   cloudtrailTrailDeleted,

@@ -1,3 +1,4 @@
+import type { BaselineInput } from "../../core/baseline.js";
 import { defineDetector } from "../../core/detector.js";
 import { sourceOf } from "../../core/envelope.js";
 import { apiNameOf, isSensitiveApi, SENSITIVE_APIS } from "../../core/sensitive-apis.js";
@@ -28,7 +29,7 @@ const BASELINE = {
       regions: [REGION],
     },
   },
-};
+} satisfies BaselineInput;
 
 /** The batch role shares an EBS snapshot with an account outside the organisation. */
 function shareSnapshot(eventID: string, eventTime: string) {
@@ -67,7 +68,7 @@ export const nearMisses: NearMiss[] = [
   {
     description: "The on-call user rotates its own access key, which its profile has seen before",
     record: apiCall({
-      eventID: "@@ID@@",
+      eventID: "d1c0b11c-8bff-47ad-a577-24a348e223ef",
       eventTime: "2025-02-11T16:02:44Z",
       eventSource: "iam.amazonaws.com",
       eventName: "CreateAccessKey",
@@ -83,7 +84,7 @@ export const nearMisses: NearMiss[] = [
   {
     description: "A Platform Admin session starts a Session Manager session: its profile, keyed by an ARN pattern, lists ssm:StartSession",
     record: apiCall({
-      eventID: "@@ID@@",
+      eventID: "91c61b29-6875-499f-8d57-c0d52ad66d64",
       eventTime: "2025-02-11T16:04:19Z",
       eventSource: "ssm.amazonaws.com",
       eventName: "StartSession",
@@ -101,7 +102,7 @@ export const nearMisses: NearMiss[] = [
   {
     description: "A principal without a profile creates a user: principals the learned baseline never saw are not judged",
     record: apiCall({
-      eventID: "@@ID@@",
+      eventID: "dc7b469c-d33f-4a03-9a24-f65b84ba2fcb",
       eventTime: "2025-02-11T16:06:02Z",
       eventSource: "iam.amazonaws.com",
       eventName: "CreateUser",
@@ -116,7 +117,7 @@ export const nearMisses: NearMiss[] = [
   {
     description: "The batch role's snapshot share refused: the learned profile holds successful calls only",
     record: apiCall({
-      eventID: "@@ID@@",
+      eventID: "aabc92dd-bdbe-4457-aa8e-ba2ba0a36113",
       eventTime: "2025-02-11T16:07:31Z",
       eventSource: "ec2.amazonaws.com",
       eventName: "ModifySnapshotAttribute",
@@ -133,7 +134,7 @@ export const nearMisses: NearMiss[] = [
   {
     description: "The batch role describes the secret it reads every night: DescribeSecret is not on the sensitive list",
     record: apiCall({
-      eventID: "@@ID@@",
+      eventID: "630c937d-4112-4d09-894d-36170eb26d9c",
       eventTime: "2025-02-11T16:08:50Z",
       eventSource: "secretsmanager.amazonaws.com",
       eventName: "DescribeSecret",
@@ -147,7 +148,7 @@ export const nearMisses: NearMiss[] = [
   {
     description: "CloudFormation writes a role's inline policy on the Platform Admin's behalf (invokedBy): the stack, not the person, made the call",
     record: apiCall({
-      eventID: "@@ID@@",
+      eventID: "67a84c85-67a7-40d4-944e-3a96a585ec5e",
       eventTime: "2025-02-11T16:10:12Z",
       eventSource: "iam.amazonaws.com",
       eventName: "PutRolePolicy",
@@ -193,23 +194,23 @@ export default defineDetector({
     match: [
       {
         description: "A batch job's role, whose profile only reads a secret, shares an EBS snapshot with another account",
-        record: shareSnapshot("@@ID@@", "2025-02-11T15:41:07Z"),
+        record: shareSnapshot("8e1bd53f-a6d0-4843-b30e-b59cfc26a8df", "2025-02-11T15:41:07Z"),
         baseline: BASELINE,
       },
       {
         description: "A Platform Admin session, profiled by an ARN pattern, stops a trail, which it has never done",
-        record: stopTrail("@@ID@@", "2025-02-11T15:47:33Z"),
+        record: stopTrail("67ad1060-39a6-4505-8543-22fdfe8e1ff1", "2025-02-11T15:47:33Z"),
         baseline: BASELINE,
       },
     ],
     noMatch: [
       {
         description: "The snapshot share under the default baseline: no profiles, so nothing is judged",
-        record: shareSnapshot("@@ID@@", "2025-02-11T15:52:18Z"),
+        record: shareSnapshot("ab012d07-2f35-4d89-a8e8-f5868f4fbb55", "2025-02-11T15:52:18Z"),
       },
       {
         description: "The trail stop under the default baseline: not judged here (other detectors report it)",
-        record: stopTrail("@@ID@@", "2025-02-11T15:53:40Z"),
+        record: stopTrail("d1cadf42-c286-4120-9d4a-88aa6b059565", "2025-02-11T15:53:40Z"),
       },
     ],
   },

@@ -1,4 +1,4 @@
-import { matchesAny } from "../../core/baseline.js";
+import { matchesAny, type BaselineInput } from "../../core/baseline.js";
 import { principalArn } from "../../core/cloudtrail.js";
 import { defineDetector } from "../../core/detector.js";
 import { DETAIL_TYPES } from "../../core/envelope.js";
@@ -19,7 +19,7 @@ const BASELINE = {
   accounts: { [PROD]: { name: "payments-prod", environment: "production" } },
   regions: { allowed: ["eu-west-1", "eu-central-1"] },
   principals: { securityAutomation: ["arn:aws:iam::*:role/security/posture-scanner"] },
-};
+} satisfies BaselineInput;
 const REPORTING = `arn:aws:iam::${PROD}:user/svc-reporting`;
 const BATCH_ROLE = `arn:aws:iam::${PROD}:role/app/settlement-batch`;
 
@@ -71,14 +71,14 @@ function describeInMumbai(eventID: string, eventTime: string) {
 export const nearMisses: NearMiss[] = [
   {
     description: "The same launch in eu-west-1, an allowed region",
-    record: launchGpus("@@ID@@", "2024-11-19T03:12:40Z", "eu-west-1"),
+    record: launchGpus("0c4aa76f-b327-4b4d-9e7c-013f308f67b2", "2024-11-19T03:12:40Z", "eu-west-1"),
     baseline: BASELINE,
     firesUnder: { ...BASELINE, regions: { allowed: ["eu-central-1"] } },
   },
   {
     description: "An IAM call, recorded in us-east-1 (not allowed here) wherever the caller works: IAM is a global service",
     record: apiCall({
-      eventID: "@@ID@@",
+      eventID: "641a03f4-ed0b-48de-afc0-b1125157ed9c",
       eventTime: "2024-11-19T03:14:02Z",
       eventSource: "iam.amazonaws.com",
       eventName: "CreateAccessKey",
@@ -93,7 +93,7 @@ export const nearMisses: NearMiss[] = [
   {
     description: "The security posture scanner sweeping every region for exactly this kind of activity",
     record: apiCall({
-      eventID: "@@ID@@",
+      eventID: "b0be7834-8f98-4608-9972-818d27f50c1e",
       eventTime: "2024-11-19T03:15:26Z",
       eventSource: "ec2.amazonaws.com",
       eventName: "DescribeInstances",
@@ -110,7 +110,7 @@ export const nearMisses: NearMiss[] = [
   {
     description: "AWS Config's service-linked role recording resources in a region where Config is on",
     record: apiCall({
-      eventID: "@@ID@@",
+      eventID: "7f083e35-dff4-460a-96a4-a2bccd356f0b",
       eventTime: "2024-11-19T03:16:50Z",
       eventSource: "ec2.amazonaws.com",
       eventName: "DescribeSecurityGroups",
@@ -126,7 +126,7 @@ export const nearMisses: NearMiss[] = [
   {
     description: "The launch refused by the SCP that denies unused regions: the guard worked",
     record: apiCall({
-      eventID: "@@ID@@",
+      eventID: "8faf9f08-c464-4f9c-bc16-b4be08854452",
       eventTime: "2024-11-19T03:18:13Z",
       eventSource: "ec2.amazonaws.com",
       eventName: "RunInstances",
@@ -164,7 +164,7 @@ export default defineDetector({
     const kind = isReadOnlyCall(record) ? "read-only call" : "call";
     return {
       summary: sentence(
-        `${actorName(record)} made a ${kind} to ${apiNameOf(record)} in ${record.awsRegion}, outside the allowed regions (${allowed.join(", ")}), in account ${record.recipientAccountId}.`,
+        `${actorName(record)} made a ${kind} to ${apiNameOf(record)} in ${record.awsRegion} (account ${record.recipientAccountId}), outside the allowed regions ${allowed.join(", ")}.`,
       ),
       resources: [...resourcesNamedBy(record), accountWhereItHappened(record)],
     };
@@ -184,19 +184,19 @@ export default defineDetector({
     match: [
       {
         description: "An IAM user's access key launches ten GPU instances in sa-east-1",
-        record: launchGpus("@@ID@@", "2024-11-19T03:02:17Z"),
+        record: launchGpus("bc3c00ca-b7a9-4697-bab3-232083db5901", "2024-11-19T03:02:17Z"),
         baseline: BASELINE,
       },
       {
         description: "A workload role's credentials list instances in ap-south-1, from outside AWS",
-        record: describeInMumbai("@@ID@@", "2024-11-19T03:05:44Z"),
+        record: describeInMumbai("a2964930-b876-415a-a6b1-02eab5d8a367", "2024-11-19T03:05:44Z"),
         baseline: BASELINE,
       },
       {
         description: "GetCallerIdentity through the STS endpoint of ap-northeast-1: a regional endpoint's events say where the caller works",
         record: {
           ...apiCall({
-            eventID: "@@ID@@",
+            eventID: "012da61b-d0c1-4d47-aca6-0d7d0b6965dd",
             eventTime: "2024-11-19T03:01:09Z",
             eventSource: "sts.amazonaws.com",
             eventName: "GetCallerIdentity",
@@ -214,11 +214,11 @@ export default defineDetector({
     noMatch: [
       {
         description: "The GPU launch under the default baseline: no allowed-region list, so every region is allowed",
-        record: launchGpus("@@ID@@", "2024-11-19T03:08:21Z"),
+        record: launchGpus("985f6cc5-a18a-44c6-acb0-f0f2c20b5516", "2024-11-19T03:08:21Z"),
       },
       {
         description: "The read in ap-south-1 under the default baseline: not judged either",
-        record: describeInMumbai("@@ID@@", "2024-11-19T03:09:55Z"),
+        record: describeInMumbai("212922b6-6573-4db2-9fc4-0c634e3312a1", "2024-11-19T03:09:55Z"),
       },
     ],
   },

@@ -1,4 +1,4 @@
-import { matchesAny, type Baseline } from "../../core/baseline.js";
+import { matchesAny, type Baseline, type BaselineInput } from "../../core/baseline.js";
 import { principalArn, type CloudTrailRecord } from "../../core/cloudtrail.js";
 import { defineDetector } from "../../core/detector.js";
 import { DETAIL_TYPES } from "../../core/envelope.js";
@@ -56,12 +56,12 @@ const BASELINE = {
     "222233334444": { name: "payments-staging", environment: "staging" },
   },
   principals: {
-    iac: ["arn:aws:iam::*:role/deploy/terraform-apply"],
+    iac: ["arn:aws:iam::*:role/deploy/terraform-apply", "arn:aws:iam::*:user/terraform-ci"],
     breakGlass: ["arn:aws:iam::*:role/break-glass/*"],
     securityAutomation: ["arn:aws:iam::*:role/security/trailwarden-remediator"],
   },
   proxy: { principals: ["arn:aws:iam::*:role/platform/control-plane-proxy"], services: ["rds.amazonaws.com"] },
-};
+} satisfies BaselineInput;
 const REGION = "eu-west-1";
 const PLATFORM_ADMIN = `arn:aws:iam::${PROD}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_PlatformAdmin_3f2a1b9c0d8e7f6a`;
 const SG = "sg-0b7e51c3a9d24f806";
@@ -127,32 +127,32 @@ function raiseTimeout(eventID: string, eventTime: string) {
 
 export const nearMisses: NearMiss[] = [
   {
-    description: "Terraform, an IaC principal, opens the same port",
-    record: openPostgres("@@ID@@", "2024-09-03T10:02:11Z", assumedRole(`arn:aws:iam::${PROD}:role/deploy/terraform-apply`, "gha-8841120937"), { userAgent: USER_AGENTS.terraform }),
+    description: "Terraform running as an IAM user that the baseline lists as IaC opens the same port",
+    record: openPostgres("7854eeb9-c73b-4df7-93d7-3a5b4d5d5fd7", "2024-09-03T10:02:11Z", iamUser(`arn:aws:iam::${PROD}:user/terraform-ci`), { userAgent: USER_AGENTS.terraform }),
     baseline: BASELINE,
     firesUnder: { ...BASELINE, principals: { ...BASELINE.principals, iac: [] } },
   },
   {
     description: "CloudFormation makes the change on the engineer's behalf (invokedBy)",
-    record: openPostgres("@@ID@@", "2024-09-03T10:04:37Z", viaCloudFormation(assumedRole(PLATFORM_ADMIN, "j.doe@example.com"))),
+    record: openPostgres("e40d067b-e9fa-451a-9d5e-44900b2b9154", "2024-09-03T10:04:37Z", viaCloudFormation(assumedRole(PLATFORM_ADMIN, "j.doe@example.com"))),
     baseline: BASELINE,
   },
   {
     description: "The same console change in the staging account",
-    record: openPostgres("@@ID@@", "2024-09-03T10:06:52Z", assumedRole(PLATFORM_ADMIN.replace(PROD, "222233334444"), "j.doe@example.com"), { console: true, account: "222233334444" }),
+    record: openPostgres("9bd07949-9a72-4ae9-9c0d-337b3a125be1", "2024-09-03T10:06:52Z", assumedRole(PLATFORM_ADMIN.replace(PROD, "222233334444"), "j.doe@example.com"), { console: true, account: "222233334444" }),
     baseline: BASELINE,
     firesUnder: { ...BASELINE, accounts: { ...BASELINE.accounts, "222233334444": { name: "payments-staging", environment: "production" } } },
   },
   {
     description: "An account the baseline does not list: its environment is unknown",
-    record: openPostgres("@@ID@@", "2024-09-03T10:07:40Z", assumedRole(PLATFORM_ADMIN.replace(PROD, "333344445555"), "j.doe@example.com"), { console: true, account: "333344445555" }),
+    record: openPostgres("f5cc47a4-4389-4f5f-adad-da7a98ad24af", "2024-09-03T10:07:40Z", assumedRole(PLATFORM_ADMIN.replace(PROD, "333344445555"), "j.doe@example.com"), { console: true, account: "333344445555" }),
     baseline: BASELINE,
   },
   {
     description: "A read from the console in production (DescribeSecurityGroups)",
     record: {
       ...apiCall({
-        eventID: "@@ID@@",
+        eventID: "2cdbe450-0b3d-4727-bbe6-7d089936de34",
         eventTime: "2024-09-03T10:08:03Z",
         eventSource: "ec2.amazonaws.com",
         eventName: "DescribeSecurityGroups",
@@ -169,7 +169,7 @@ export const nearMisses: NearMiss[] = [
   {
     description: "A read-only session's attempt that EC2 refused: nothing changed",
     record: apiCall({
-      eventID: "@@ID@@",
+      eventID: "e4ca1999-8df5-493a-8701-3946b0c37b9c",
       eventTime: "2024-09-03T10:09:26Z",
       eventSource: "ec2.amazonaws.com",
       eventName: "AuthorizeSecurityGroupIngress",
@@ -182,14 +182,14 @@ export const nearMisses: NearMiss[] = [
   },
   {
     description: "A break-glass session changes production during an incident: the baseline's break-glass roles are exempt",
-    record: openPostgres("@@ID@@", "2024-09-03T10:11:45Z", assumedRole(`arn:aws:iam::${PROD}:role/break-glass/incident-admin`, "incident-2291", { mfa: true }), { console: true }),
+    record: openPostgres("2907b32f-2cb5-40de-96d9-d583acd72581", "2024-09-03T10:11:45Z", assumedRole(`arn:aws:iam::${PROD}:role/break-glass/incident-admin`, "incident-2291", { mfa: true }), { console: true }),
     baseline: BASELINE,
     firesUnder: { ...BASELINE, principals: { ...BASELINE.principals, breakGlass: [] } },
   },
   {
     description: "The control-plane proxy applies an approved RDS change",
     record: apiCall({
-      eventID: "@@ID@@",
+      eventID: "b7a862b2-5019-499e-8894-44c3eb5a6965",
       eventTime: "2024-09-03T10:13:02Z",
       eventSource: "rds.amazonaws.com",
       eventName: "ModifyDBInstance",
@@ -205,7 +205,7 @@ export const nearMisses: NearMiss[] = [
     description: "An engineer assumes a role in production: a record without readOnly, whose name does not read like a read",
     record: (() => {
       const { readOnly: _readOnly, ...record } = apiCall({
-        eventID: "@@ID@@",
+        eventID: "e32ee28c-66f2-48a3-b08b-9ea38341a8ff",
         eventTime: "2024-09-03T10:14:30Z",
         eventSource: "sts.amazonaws.com",
         eventName: "AssumeRole",
@@ -220,7 +220,7 @@ export const nearMisses: NearMiss[] = [
   {
     description: "The SSM agent on an instance reports in with the instance's role: a workload, not a person",
     record: apiCall({
-      eventID: "@@ID@@",
+      eventID: "a3f1d03a-915f-4ea8-8113-648091fbe1f6",
       eventTime: "2024-09-03T10:15:12Z",
       eventSource: "ssm.amazonaws.com",
       eventName: "UpdateInstanceInformation",
@@ -256,7 +256,7 @@ export default defineDetector({
     const how = isConsoleSession(record) ? "from the console" : "with the CLI or an SDK";
     const name = baseline.accounts[account]?.name;
     return {
-      summary: sentence(`${actorName(record)} called ${apiNameOf(record)} ${how} in production account ${name ? `${name} (${account})` : account}, ${record.awsRegion}.`),
+      summary: sentence(`${actorName(record)} called ${apiNameOf(record)} ${how} in ${record.awsRegion} of production account ${name ? `${name} (${account})` : account}.`),
       resources: [...resourcesNamedBy(record), accountWhereItHappened(record)],
     };
   },
@@ -273,23 +273,23 @@ export default defineDetector({
     match: [
       {
         description: "An engineer's Identity Center session opens port 5432 on a production security group from the console",
-        record: openPostgres("@@ID@@", "2024-09-03T09:41:18Z", assumedRole(PLATFORM_ADMIN, "j.doe@example.com"), { console: true }),
+        record: openPostgres("87ddc32b-e604-472b-82f8-9bc625930ebe", "2024-09-03T09:41:18Z", assumedRole(PLATFORM_ADMIN, "j.doe@example.com"), { console: true }),
         baseline: BASELINE,
       },
       {
         description: "The on-call IAM user changes a production Lambda function's configuration with the CLI",
-        record: raiseTimeout("@@ID@@", "2024-09-03T09:52:40Z"),
+        record: raiseTimeout("22cf6d80-c39b-4b23-99ae-c1fb3403fbba", "2024-09-03T09:52:40Z"),
         baseline: BASELINE,
       },
     ],
     noMatch: [
       {
         description: "The same console change under the default baseline: no account is known to be production, so nothing is judged",
-        record: openPostgres("@@ID@@", "2024-09-03T09:58:05Z", assumedRole(PLATFORM_ADMIN, "j.doe@example.com"), { console: true }),
+        record: openPostgres("a921173f-a406-4a73-b09b-d88b9ce70d3f", "2024-09-03T09:58:05Z", assumedRole(PLATFORM_ADMIN, "j.doe@example.com"), { console: true }),
       },
       {
         description: "The on-call user's CLI change under the default baseline: not judged either",
-        record: raiseTimeout("@@ID@@", "2024-09-03T09:59:47Z"),
+        record: raiseTimeout("66038289-3a36-4a66-9761-62bdecbeae05", "2024-09-03T09:59:47Z"),
       },
     ],
   },

@@ -1,4 +1,4 @@
-import { matchesAny } from "../../core/baseline.js";
+import { matchesAny, type BaselineInput } from "../../core/baseline.js";
 import { principalArn } from "../../core/cloudtrail.js";
 import { defineDetector } from "../../core/detector.js";
 import { DETAIL_TYPES, SIGN_IN_DETAIL_TYPES } from "../../core/envelope.js";
@@ -22,7 +22,7 @@ const BASELINE = {
   accounts: { [PROD]: { name: "payments-prod", environment: "production" } },
   networks: { human: NETWORKS },
   principals: { iac: [`arn:aws:iam::${PROD}:user/terraform-ci`] },
-};
+} satisfies BaselineInput;
 const READ_ONLY_SSO = `arn:aws:iam::${PROD}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_ReadOnly_7c6d5e4f3a2b1c0d`;
 
 function signIn(eventID: string, eventTime: string, sourceIPAddress: string, result: "Success" | "Failure" = "Success") {
@@ -46,25 +46,25 @@ function listBuckets(eventID: string, eventTime: string, sourceIPAddress: string
 export const nearMisses: NearMiss[] = [
   {
     description: "A console sign-in from the VPN's range",
-    record: signIn("@@ID@@", "2025-01-14T08:03:12Z", "198.51.100.77"),
+    record: signIn("2bc86380-6c81-4c40-86ae-d62dd8a69a59", "2025-01-14T08:03:12Z", "198.51.100.77"),
     baseline: BASELINE,
     firesUnder: { ...BASELINE, networks: { human: ["203.0.113.0/25"] } },
   },
   {
     description: "A CLI call from the office's IPv6 range",
-    record: listBuckets("@@ID@@", "2025-01-14T08:05:40Z", "2001:db8:4a10:7::23"),
+    record: listBuckets("0b90c919-2d62-44e3-9a65-d6e97ac591a9", "2025-01-14T08:05:40Z", "2001:db8:4a10:7::23"),
     baseline: BASELINE,
     firesUnder: { ...BASELINE, networks: { human: ["203.0.113.0/25"] } },
   },
   {
     description: "An office address written as IPv4-mapped IPv6 (::ffff:203.0.113.20)",
-    record: listBuckets("@@ID@@", "2025-01-14T08:06:18Z", "::ffff:203.0.113.20"),
+    record: listBuckets("2fb76491-8862-46b6-b98f-bcf5e3536322", "2025-01-14T08:06:18Z", "::ffff:203.0.113.20"),
     baseline: BASELINE,
   },
   {
     description: "A workload's role calling from its NAT gateway: not a person",
     record: apiCall({
-      eventID: "@@ID@@",
+      eventID: "77374c03-1a61-4137-832b-f4aab5aff7e1",
       eventTime: "2025-01-14T08:07:51Z",
       eventSource: "secretsmanager.amazonaws.com",
       eventName: "GetSecretValue",
@@ -81,7 +81,7 @@ export const nearMisses: NearMiss[] = [
     description: "A call the console made for the user, recorded with the source \"AWS Internal\" rather than an address",
     record: {
       ...apiCall({
-        eventID: "@@ID@@",
+        eventID: "3820c122-3190-4836-b9b8-4474da54f2a8",
         eventTime: "2025-01-14T08:09:02Z",
         eventSource: "cloudtrail.amazonaws.com",
         eventName: "LookupEvents",
@@ -98,13 +98,13 @@ export const nearMisses: NearMiss[] = [
   },
   {
     description: "A failed console sign-in from outside: a wrong password proves no credential (brute force is counted elsewhere)",
-    record: signIn("@@ID@@", "2025-01-14T08:10:33Z", "192.0.2.77", "Failure"),
+    record: signIn("6fb0cc6d-ebc8-48bd-b410-857ae637f450", "2025-01-14T08:10:33Z", "192.0.2.77", "Failure"),
     baseline: BASELINE,
   },
   {
     description: "The Terraform IAM user, an IaC principal, from a CI runner's address",
     record: apiCall({
-      eventID: "@@ID@@",
+      eventID: "cca3987e-cafe-4729-9050-80ee91ed7880",
       eventTime: "2025-01-14T08:12:05Z",
       eventSource: "ec2.amazonaws.com",
       eventName: "DescribeVpcs",
@@ -121,7 +121,7 @@ export const nearMisses: NearMiss[] = [
   {
     description: "CloudFormation acting on an engineer's behalf (invokedBy), with its own host name as the source",
     record: apiCall({
-      eventID: "@@ID@@",
+      eventID: "5d7e4d74-9491-49cd-803b-1b847a1f8f98",
       eventTime: "2025-01-14T08:13:47Z",
       eventSource: "sqs.amazonaws.com",
       eventName: "CreateQueue",
@@ -179,18 +179,18 @@ export default defineDetector({
     match: [
       {
         description: "A legacy IAM user signs in to the console without MFA from an address outside the office and VPN ranges",
-        record: signIn("@@ID@@", "2025-01-14T07:41:26Z", "192.0.2.77"),
+        record: signIn("c946198d-6e1e-4ab1-8f6f-2f39e6176e5e", "2025-01-14T07:41:26Z", "192.0.2.77"),
         baseline: BASELINE,
       },
       {
         description: "An Identity Center session lists buckets from 203.0.113.200, just outside the office's /25",
-        record: listBuckets("@@ID@@", "2025-01-14T07:44:09Z", "203.0.113.200"),
+        record: listBuckets("fa071bbb-1bce-4d5a-96da-40710244ae06", "2025-01-14T07:44:09Z", "203.0.113.200"),
         baseline: BASELINE,
       },
       {
         description: "An IAM user's access key, refused iam:ListUsers from an unknown IPv6 address: the key itself works",
         record: apiCall({
-          eventID: "@@ID@@",
+          eventID: "e69a34d1-ab5a-428b-ada5-7ca8950e6c13",
           eventTime: "2025-01-14T07:47:55Z",
           eventSource: "iam.amazonaws.com",
           eventName: "ListUsers",
@@ -210,11 +210,11 @@ export default defineDetector({
     noMatch: [
       {
         description: "The sign-in from outside under the default baseline: no networks.human, so nothing is judged",
-        record: signIn("@@ID@@", "2025-01-14T07:52:38Z", "192.0.2.77"),
+        record: signIn("6c01201c-a34a-4af7-957c-459516c145e8", "2025-01-14T07:52:38Z", "192.0.2.77"),
       },
       {
         description: "The bucket listing from outside under the default baseline: not judged either",
-        record: listBuckets("@@ID@@", "2025-01-14T07:53:12Z", "203.0.113.200"),
+        record: listBuckets("574babf2-7480-4fb6-8705-92cdddde2348", "2025-01-14T07:53:12Z", "203.0.113.200"),
       },
     ],
   },

@@ -1,4 +1,4 @@
-import { matchesAny } from "../../core/baseline.js";
+import { matchesAny, type BaselineInput } from "../../core/baseline.js";
 import { principalArn } from "../../core/cloudtrail.js";
 import { defineDetector } from "../../core/detector.js";
 import { DETAIL_TYPES } from "../../core/envelope.js";
@@ -28,7 +28,7 @@ const BASELINE = {
     principals: ["arn:aws:iam::*:role/platform/control-plane-proxy"],
     services: ["rds.amazonaws.com", "elasticache.amazonaws.com"],
   },
-};
+} satisfies BaselineInput;
 const REGION = "eu-west-1";
 const DBA = `arn:aws:iam::${PROD}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_DatabaseAdmin_5e4d3c2b1a0f9e8d`;
 const LEDGER_DB = `arn:aws:rds:${REGION}:${PROD}:db:payments-ledger-prod`;
@@ -78,20 +78,20 @@ function failoverCache(eventID: string, eventTime: string) {
 export const nearMisses: NearMiss[] = [
   {
     description: "The control-plane proxy makes the same change, as changes to RDS must be made",
-    record: disableBackups("@@ID@@", "2024-10-08T14:20:03Z", assumedRole(`arn:aws:iam::${PROD}:role/platform/control-plane-proxy`, "change-CHG0043310"), { userAgent: USER_AGENTS.boto3 }),
+    record: disableBackups("51ac2a64-2066-4e18-a1ce-3c393c98bbaa", "2024-10-08T14:20:03Z", assumedRole(`arn:aws:iam::${PROD}:role/platform/control-plane-proxy`, "change-CHG0043310"), { userAgent: USER_AGENTS.boto3 }),
     baseline: BASELINE,
     firesUnder: { ...BASELINE, proxy: { ...BASELINE.proxy, principals: [] } },
   },
   {
     description: "Terraform, an IaC principal, changes the database",
-    record: disableBackups("@@ID@@", "2024-10-08T14:21:40Z", assumedRole(`arn:aws:iam::${PROD}:role/deploy/terraform-apply`, "gha-9023311874"), { userAgent: USER_AGENTS.terraform }),
+    record: disableBackups("c54c59ff-caa5-4664-a8f5-eefa5df5bc9d", "2024-10-08T14:21:40Z", assumedRole(`arn:aws:iam::${PROD}:role/deploy/terraform-apply`, "gha-9023311874"), { userAgent: USER_AGENTS.terraform }),
     baseline: BASELINE,
     firesUnder: { ...BASELINE, principals: { ...BASELINE.principals, iac: [] } },
   },
   {
     description: "A read of the same database straight from the CLI: reads need not go through the proxy",
     record: apiCall({
-      eventID: "@@ID@@",
+      eventID: "6ad68801-2c07-42e8-95e3-c75acfb6cd9d",
       eventTime: "2024-10-08T14:23:15Z",
       eventSource: "rds.amazonaws.com",
       eventName: "DescribeDBInstances",
@@ -104,7 +104,7 @@ export const nearMisses: NearMiss[] = [
   },
   {
     description: "The same change refused (an SCP reserves RDS changes to the proxy): nothing changed",
-    record: disableBackups("@@ID@@", "2024-10-08T14:24:51Z", assumedRole(DBA, "m.garcia@example.com"), {
+    record: disableBackups("1519bb9c-0503-4a57-b419-da038c3cfd71", "2024-10-08T14:24:51Z", assumedRole(DBA, "m.garcia@example.com"), {
       error: {
         code: "AccessDenied",
         message: `User: arn:aws:sts::${PROD}:assumed-role/AWSReservedSSO_DatabaseAdmin_5e4d3c2b1a0f9e8d/m.garcia@example.com is not authorized to perform: rds:ModifyDBInstance on resource: ${LEDGER_DB} with an explicit deny in a service control policy`,
@@ -115,7 +115,7 @@ export const nearMisses: NearMiss[] = [
   {
     description: "A change to a service whose changes need not go through the proxy (SQS)",
     record: apiCall({
-      eventID: "@@ID@@",
+      eventID: "ef91e691-0ff3-43b2-bc03-e993882cf9b7",
       eventTime: "2024-10-08T14:26:09Z",
       eventSource: "sqs.amazonaws.com",
       eventName: "SetQueueAttributes",
@@ -128,7 +128,7 @@ export const nearMisses: NearMiss[] = [
   {
     description: "Aurora Auto Scaling adds a reader through its service-linked role",
     record: apiCall({
-      eventID: "@@ID@@",
+      eventID: "1d610a02-c8b4-4be6-9541-9e5e3cee3b3f",
       eventTime: "2024-10-08T14:27:33Z",
       eventSource: "rds.amazonaws.com",
       eventName: "CreateDBInstance",
@@ -168,7 +168,7 @@ export default defineDetector({
     const how = isConsoleSession(record) ? " from the console" : "";
     return {
       summary: sentence(
-        `${actorName(record)} called ${apiNameOf(record)} directly${how} in ${record.recipientAccountId} (${record.awsRegion}), bypassing the control-plane proxy that ${record.eventSource} changes must go through.`,
+        `${actorName(record)} called ${apiNameOf(record)} directly${how} in account ${record.recipientAccountId} (${record.awsRegion}), bypassing the control-plane proxy that ${record.eventSource} changes must go through.`,
       ),
       resources: [...resourcesNamedBy(record), accountWhereItHappened(record)],
     };
@@ -186,23 +186,23 @@ export default defineDetector({
     match: [
       {
         description: "A database administrator switches off the ledger database's backups straight from the CLI",
-        record: disableBackups("@@ID@@", "2024-10-08T14:11:27Z", assumedRole(DBA, "m.garcia@example.com")),
+        record: disableBackups("7ad946c8-7fa1-4e21-b027-18a38fbb7c03", "2024-10-08T14:11:27Z", assumedRole(DBA, "m.garcia@example.com")),
         baseline: BASELINE,
       },
       {
         description: "The on-call IAM user fails over the session cache from the ElastiCache console",
-        record: failoverCache("@@ID@@", "2024-10-08T14:15:02Z"),
+        record: failoverCache("018fa292-3cbc-464f-b544-218be02a2cd9", "2024-10-08T14:15:02Z"),
         baseline: BASELINE,
       },
     ],
     noMatch: [
       {
         description: "The direct database change under the default baseline: no service must go through a proxy, so nothing is judged",
-        record: disableBackups("@@ID@@", "2024-10-08T14:17:45Z", assumedRole(DBA, "m.garcia@example.com")),
+        record: disableBackups("affe9012-1edd-4285-859e-934954d2055f", "2024-10-08T14:17:45Z", assumedRole(DBA, "m.garcia@example.com")),
       },
       {
         description: "The console failover under the default baseline: not judged either",
-        record: failoverCache("@@ID@@", "2024-10-08T14:18:30Z"),
+        record: failoverCache("4eec860d-19b2-493e-a5a6-45a168b48e2a", "2024-10-08T14:18:30Z"),
       },
     ],
   },

@@ -59,6 +59,8 @@ export default defineDetector({
   title: "EC2 instance credentials used from a workstation",
   severity: "high",
   mitre: ["T1552.005", "T1078.004"],
+  // Stratus sends its own user agent, with no OS in it: its detonation is found when it runs from a network listed in networks.human.
+  stratus: ["aws.credential-access.ec2-steal-instance-credentials"],
   pattern: {
     source: [{ prefix: "aws." }],
     "detail-type": [API_CALL],
@@ -93,7 +95,8 @@ export default defineDetector({
     "here the same session called AWS with the user agent of a desktop OS (macOS, Windows, or a penetration-testing distribution) or from an address in " +
     "the baseline's networks.human, so the keys were most likely read from the instance metadata service (SSRF, a compromised process, a proxy as in the " +
     "OTRF dataset) and replayed elsewhere. GuardDuty's InstanceCredentialExfiltration findings judge the same from source addresses; Stratus Red Team's " +
-    "ec2-steal-instance-credentials simulates it but sends its own user agent, which this rule cannot place. Check whether the instance runs Windows or " +
+    "ec2-steal-instance-credentials simulates it with its own user agent, which names no OS: it is found only when run from a networks.human address. " +
+    "Check whether the instance runs Windows or " +
     "is an EC2 Mac instance (its own calls then look like this: add a baseline exception for the role); otherwise revoke the role's sessions issued " +
     "before now (an inline deny on aws:TokenIssueTime), require IMDSv2 on the instance (ec2RoleDelivery 1.0 means IMDSv1 delivered these keys), find " +
     "how the metadata service was reached, and review every call of this session (same accessKeyId) for data access such as S3 reads. A refused call " +
@@ -146,6 +149,22 @@ export default defineDetector({
           sourceIPAddress: "203.0.113.58",
           readOnly: true,
           ...s3Extras("acme-prod-invoices"),
+        }),
+      },
+      {
+        description:
+          "Stratus Red Team's ec2-steal-instance-credentials run from the office: keys read through SSM from the metadata service, then used locally",
+        baseline: { networks: { human: ["198.51.100.0/24"] } },
+        record: apiCall({
+          eventID: "e72037f7-7ea6-45c1-8ee4-5777822ab1b5",
+          eventTime: "2024-09-05T13:07:22Z",
+          eventSource: "sts.amazonaws.com",
+          eventName: "GetCallerIdentity",
+          identity: instanceCredentials("arn:aws:iam::111122223333:role/stratus-red-team-ec2-steal-credentials-role", "i-0e5b7d19a3c2f4086"),
+          region: "us-east-1",
+          userAgent: USER_AGENTS.stratus,
+          sourceIPAddress: "198.51.100.73",
+          readOnly: true,
         }),
       },
     ],

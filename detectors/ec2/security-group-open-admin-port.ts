@@ -139,10 +139,15 @@ function securityGroupResource(record: CloudTrailRecord, groupId: string | undef
   return { type: "AWS::EC2::SecurityGroup", id, ...(arn ? { arn } : {}), account: record.recipientAccountId, region: record.awsRegion };
 }
 
-/** The ids of the rules AWS created, when the response lists them. */
-function createdRuleIds(record: CloudTrailRecord): string[] {
+/** The ids of the exposing rules AWS created, when the response lists them (one rule per range). */
+function exposingRuleIds(record: CloudTrailRecord): string[] {
   const set = record.responseElements ? field(record.responseElements, "securityGroupRuleSet") : undefined;
   return items(set)
+    .filter((rule) => {
+      const cidrs = [text(field(rule, "cidrIpv4")), text(field(rule, "cidrIpv6"))].filter((cidr): cidr is string => cidr !== undefined);
+      const created = { protocol: text(field(rule, "ipProtocol")) ?? "", from: num(field(rule, "fromPort")), to: num(field(rule, "toPort")), cidrs };
+      return exposures([created]).length > 0;
+    })
     .map((rule) => text(field(rule, "securityGroupRuleId")))
     .filter((id): id is string => id !== undefined);
 }
@@ -231,8 +236,8 @@ export default defineDetector({
     if (open.length === 0) return undefined;
     const groupName = text(field(request, "groupName"));
     const resource = securityGroupResource(record, text(field(request, "groupId")), groupName);
-    const ruleIds = createdRuleIds(record);
-    const rules = ruleIds.length > 0 ? ` (rule ${ruleIds.join(", ")})` : "";
+    const ruleIds = exposingRuleIds(record);
+    const rules = ruleIds.length > 0 ? ` (rule${ruleIds.length > 1 ? "s" : ""} ${ruleIds.join(", ")})` : "";
     return {
       summary: sentence(`${actorName(record)} opened ${open.join("; ")} on security group ${resource.id}${rules}.`),
       resources: [resource],

@@ -1,7 +1,7 @@
 import type { CloudTrailRecord } from "../../core/cloudtrail.js";
 import { defineDetector, type FindingResource } from "../../core/detector.js";
 import { strings } from "../../core/policy.js";
-import { accountResource, actorName, API_CALL, field, isIacPrincipal, param, partitionOf, sentence } from "../common.js";
+import { accountResource, actorName, API_CALL, field, isIacPrincipal, param, sentence } from "../common.js";
 import { apiCall, assumedRole, iamUser, USER_AGENTS, viaCloudFormation } from "../examples.js";
 
 /**

@@ -1,12 +1,13 @@
 import type { CloudTrailRecord } from "../../core/cloudtrail.js";
 import { defineDetector, type FindingResource } from "../../core/detector.js";
-import { actorName, API_CALL, field, isHumanPrincipal, isIacPrincipal, partitionOf, sentence } from "../common.js";
+import { strings } from "../../core/policy.js";
+import { actorName, API_CALL, field, isHumanPrincipal, isIacPrincipal, isObject, partitionOf, sentence } from "../common.js";
 import { apiCall, assumedRole, iamUser, USER_AGENTS } from "../examples.js";
 
 /** The Session Manager documents that do something other than open a shell, in words. */
 const SESSION_KINDS: Record<string, string> = {
   "AWS-StartPortForwardingSession": "a port-forwarding session",
-  "AWS-StartPortForwardingSessionToRemoteHost": "a port-forwarding session through the instance to another host",
+  "AWS-StartPortForwardingSessionToRemoteHost": "a port-forwarding session",
   "AWS-StartSSHSession": "an SSH session tunnelled through Session Manager",
   "AWS-StartInteractiveCommand": "an interactive command session",
   "AWS-StartNonInteractiveCommand": "a command session",
@@ -23,6 +24,15 @@ function targetResource(record: CloudTrailRecord, target: string): FindingResour
     return { type: "AWS::SSM::ManagedInstanceInventory", id: target, arn: `arn:${partition}:ssm:${record.awsRegion}:${record.recipientAccountId}:managed-instance/${target}`, ...located };
   }
   return undefined;
+}
+
+/** Session parameters are lists of strings: `{ host: ["db.internal"], portNumber: ["5432"] }`. */
+function remoteHost(request: Record<string, unknown>): string | undefined {
+  const parameters = field(request, "parameters");
+  if (!isObject(parameters)) return undefined;
+  const [host] = strings(field(parameters, "host"));
+  const [port] = strings(field(parameters, "portNumber"));
+  return host ? `${host}${port ? `:${port}` : ""}` : undefined;
 }
 
 const REGION = "eu-west-1";
@@ -83,8 +93,10 @@ export default defineDetector({
     const kind = document ? (SESSION_KINDS[document] ?? `a session with document ${document}`) : "a shell session";
     const resource = targetResource(record, target);
     const what = resource?.type === "AWS::EC2::Instance" ? `instance ${target}` : resource ? `managed node ${target}` : `target ${target}`;
+    const remote = document === "AWS-StartPortForwardingSessionToRemoteHost" ? remoteHost(request) : undefined;
+    const where = remote ? `through ${what} to ${remote}` : `on ${what}`;
     return {
-      summary: sentence(`${actorName(record)} opened ${kind} on ${what} with SSM Session Manager.`),
+      summary: sentence(`${actorName(record)} opened ${kind} ${where} with SSM Session Manager.`),
       resources: resource ? [resource] : [],
     };
   },
