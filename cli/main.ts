@@ -8,6 +8,7 @@ import { detectorsCommand } from "./detectors-command.js";
 import { EXIT, EXIT_CODES_HELP, UsageError, type ExitCode } from "./exit-codes.js";
 import { exitQuietlyOnClosedPipe, processIo, type Io } from "./io.js";
 import { replayCommand } from "./replay-command.js";
+import { reportCommand } from "./report-command.js";
 
 /** Exit code for a bug in trailwarden itself, so scripts can tell it from bad input. */
 const INTERNAL_ERROR = 4;
@@ -34,10 +35,12 @@ export function buildProgram(io: Io, setExit: (code: ExitCode) => void): Command
 Examples:
   $ trailwarden replay samples
   $ trailwarden replay ./AWSLogs --baseline baseline.yaml --format jsonl
+  $ trailwarden report samples --baseline samples/baseline.yaml --html report.html
   $ trailwarden detectors list --format json
 ${EXIT_CODES_HELP}`,
     );
   program.addCommand(replayCommand(io, setExit));
+  program.addCommand(reportCommand(io, setExit));
   program.addCommand(detectorsCommand(io));
   program.addCommand(baselineCommand(io, setExit));
   program.exitOverride();
