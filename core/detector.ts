@@ -39,6 +39,19 @@ export interface DetectorExample {
   record: Record<string, unknown>;
   /** A baseline of its own; otherwise the default baseline applies. */
   baseline?: BaselineInput;
+  /**
+   * For a noMatch example excused by its baseline: a baseline without the
+   * excusing entry, under which the same record does produce a finding.
+   * Defaults to the default baseline.
+   */
+  firesUnder?: BaselineInput;
+  /**
+   * For a noMatch example of a detector that judges nothing under the default
+   * baseline: its `baseline` only makes the record judged, and the record itself
+   * (a read, a refused call, a workload) is what excuses it, so no baseline
+   * makes it fire.
+   */
+  excusedByRecord?: true;
 }
 
 export interface DetectorDefinition {

@@ -252,17 +252,3 @@ export function consoleLogin(options: ConsoleLoginOptions): ExampleRecord {
   });
   return record;
 }
-
-/**
- * A near miss judged under a baseline of its own, for detectors that judge
- * nothing under the default baseline (a `noMatch` example with a baseline must
- * fire without it, which such a detector never does). Their tests run these:
- * quiet under `baseline`, and a finding under `firesUnder` where given, which
- * shows the baseline entry that excuses the record.
- */
-export interface NearMiss {
-  description: string;
-  record: ExampleRecord;
-  baseline: Record<string, unknown>;
-  firesUnder?: Record<string, unknown>;
-}

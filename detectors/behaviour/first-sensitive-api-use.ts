@@ -3,7 +3,7 @@ import { defineDetector } from "../../core/detector.js";
 import { sourceOf } from "../../core/envelope.js";
 import { apiNameOf, isSensitiveApi, SENSITIVE_APIS } from "../../core/sensitive-apis.js";
 import { actorName, API_CALL, isServiceActivity, principalResource, profileFor, resourcesNamedBy, sentence } from "../common.js";
-import { apiCall, assumedRole, iamDate, iamUser, PROD, USER_AGENTS, viaCloudFormation, type NearMiss } from "../examples.js";
+import { apiCall, assumedRole, iamDate, iamUser, PROD, USER_AGENTS, viaCloudFormation } from "../examples.js";
 
 /**
  * The pattern names every service and event name of the sensitive list, so the
@@ -64,101 +64,6 @@ function stopTrail(eventID: string, eventTime: string) {
   });
 }
 
-export const nearMisses: NearMiss[] = [
-  {
-    description: "The on-call user rotates its own access key, which its profile has seen before",
-    record: apiCall({
-      eventID: "d1c0b11c-8bff-47ad-a577-24a348e223ef",
-      eventTime: "2025-02-11T16:02:44Z",
-      eventSource: "iam.amazonaws.com",
-      eventName: "CreateAccessKey",
-      identity: iamUser(ONCALL),
-      requestParameters: { userName: "oncall-payments" },
-      responseElements: {
-        accessKey: { userName: "oncall-payments", accessKeyId: "AKIAQXMPL7T4KW9B2C6D", status: "Active", createDate: iamDate("2025-02-11T16:02:44Z") },
-      },
-    }),
-    baseline: BASELINE,
-    firesUnder: { ...BASELINE, profiles: { ...BASELINE.profiles, [ONCALL]: { apis: [], regions: [REGION, "us-east-1"] } } },
-  },
-  {
-    description: "A Platform Admin session starts a Session Manager session: its profile, keyed by an ARN pattern, lists ssm:StartSession",
-    record: apiCall({
-      eventID: "91c61b29-6875-499f-8d57-c0d52ad66d64",
-      eventTime: "2025-02-11T16:04:19Z",
-      eventSource: "ssm.amazonaws.com",
-      eventName: "StartSession",
-      identity: assumedRole(PLATFORM_ADMIN, "j.doe@example.com"),
-      region: REGION,
-      requestParameters: { target: "i-0d3f9a8b7c6e5d4c3" },
-      responseElements: {
-        sessionId: "j.doe@example.com-0a1b2c3d4e5f60718",
-        tokenValue: "Value hidden due to security reasons.",
-        streamUrl: `wss://ssmmessages.${REGION}.amazonaws.com/v1/data-channel/j.doe@example.com-0a1b2c3d4e5f60718?role=publish_subscribe&cell-number=AAEAAQ`,
-      },
-    }),
-    baseline: BASELINE,
-  },
-  {
-    description: "A principal without a profile creates a user: principals the learned baseline never saw are not judged",
-    record: apiCall({
-      eventID: "dc7b469c-d33f-4a03-9a24-f65b84ba2fcb",
-      eventTime: "2025-02-11T16:06:02Z",
-      eventSource: "iam.amazonaws.com",
-      eventName: "CreateUser",
-      identity: iamUser(`arn:aws:iam::${PROD}:user/svc-reporting`),
-      requestParameters: { userName: "aws-support-sync" },
-      responseElements: {
-        user: { path: "/", userName: "aws-support-sync", userId: "AIDAQXMPL3N5RT7V9X2Z", arn: `arn:aws:iam::${PROD}:user/aws-support-sync`, createDate: iamDate("2025-02-11T16:06:02Z") },
-      },
-    }),
-    baseline: BASELINE,
-  },
-  {
-    description: "The batch role's snapshot share refused: the learned profile holds successful calls only",
-    record: apiCall({
-      eventID: "aabc92dd-bdbe-4457-aa8e-ba2ba0a36113",
-      eventTime: "2025-02-11T16:07:31Z",
-      eventSource: "ec2.amazonaws.com",
-      eventName: "ModifySnapshotAttribute",
-      identity: assumedRole(BATCH_ROLE, "i-0d3f9a8b7c6e5d4c3"),
-      region: REGION,
-      requestParameters: { snapshotId: "snap-0e4f1a2b3c4d5e6f7", createVolumePermission: { add: { items: [{ userId: "999988887777" }] } }, attributeType: "CREATE_VOLUME_PERMISSION" },
-      error: {
-        code: "Client.UnauthorizedOperation",
-        message: `You are not authorized to perform this operation. User: arn:aws:sts::${PROD}:assumed-role/settlement-batch/i-0d3f9a8b7c6e5d4c3 is not authorized to perform: ec2:ModifySnapshotAttribute`,
-      },
-    }),
-    baseline: BASELINE,
-  },
-  {
-    description: "The batch role describes the secret it reads every night: DescribeSecret is not on the sensitive list",
-    record: apiCall({
-      eventID: "630c937d-4112-4d09-894d-36170eb26d9c",
-      eventTime: "2025-02-11T16:08:50Z",
-      eventSource: "secretsmanager.amazonaws.com",
-      eventName: "DescribeSecret",
-      identity: assumedRole(BATCH_ROLE, "i-0d3f9a8b7c6e5d4c3"),
-      region: REGION,
-      readOnly: true,
-      requestParameters: { secretId: "settlement/sftp-credentials" },
-    }),
-    baseline: BASELINE,
-  },
-  {
-    description: "CloudFormation writes a role's inline policy on the Platform Admin's behalf (invokedBy): the stack, not the person, made the call",
-    record: apiCall({
-      eventID: "67a84c85-67a7-40d4-944e-3a96a585ec5e",
-      eventTime: "2025-02-11T16:10:12Z",
-      eventSource: "iam.amazonaws.com",
-      eventName: "PutRolePolicy",
-      identity: viaCloudFormation(assumedRole(PLATFORM_ADMIN, "j.doe@example.com")),
-      requestParameters: { roleName: "settlement-export-fn", policyName: "read-exports", policyDocument: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::payments-exports/*"}]}' },
-    }),
-    baseline: BASELINE,
-  },
-];
-
 export default defineDetector({
   id: "behaviour.first-sensitive-api-use",
   title: "Principal calls a sensitive API its learned profile has never seen it call",
@@ -211,6 +116,103 @@ export default defineDetector({
       {
         description: "The trail stop under the default baseline: not judged here (other detectors report it)",
         record: stopTrail("d1cadf42-c286-4120-9d4a-88aa6b059565", "2025-02-11T15:53:40Z"),
+      },
+      {
+        description: "The on-call user rotates its own access key, which its profile has seen before",
+        record: apiCall({
+          eventID: "d1c0b11c-8bff-47ad-a577-24a348e223ef",
+          eventTime: "2025-02-11T16:02:44Z",
+          eventSource: "iam.amazonaws.com",
+          eventName: "CreateAccessKey",
+          identity: iamUser(ONCALL),
+          requestParameters: { userName: "oncall-payments" },
+          responseElements: {
+            accessKey: { userName: "oncall-payments", accessKeyId: "AKIAQXMPL7T4KW9B2C6D", status: "Active", createDate: iamDate("2025-02-11T16:02:44Z") },
+          },
+        }),
+        baseline: BASELINE,
+        firesUnder: { ...BASELINE, profiles: { ...BASELINE.profiles, [ONCALL]: { apis: [], regions: [REGION, "us-east-1"] } } },
+      },
+      {
+        description: "A Platform Admin session starts a Session Manager session: its profile, keyed by an ARN pattern, lists ssm:StartSession",
+        record: apiCall({
+          eventID: "91c61b29-6875-499f-8d57-c0d52ad66d64",
+          eventTime: "2025-02-11T16:04:19Z",
+          eventSource: "ssm.amazonaws.com",
+          eventName: "StartSession",
+          identity: assumedRole(PLATFORM_ADMIN, "j.doe@example.com"),
+          region: REGION,
+          requestParameters: { target: "i-0d3f9a8b7c6e5d4c3" },
+          responseElements: {
+            sessionId: "j.doe@example.com-0a1b2c3d4e5f60718",
+            tokenValue: "Value hidden due to security reasons.",
+            streamUrl: `wss://ssmmessages.${REGION}.amazonaws.com/v1/data-channel/j.doe@example.com-0a1b2c3d4e5f60718?role=publish_subscribe&cell-number=AAEAAQ`,
+          },
+        }),
+        baseline: BASELINE,
+        firesUnder: { ...BASELINE, profiles: { ...BASELINE.profiles, "arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_PlatformAdmin_*": { apis: ["iam:CreateRole", "iam:AttachRolePolicy"], regions: [REGION] } } },
+      },
+      {
+        description: "A principal without a profile creates a user: principals the learned baseline never saw are not judged",
+        record: apiCall({
+          eventID: "dc7b469c-d33f-4a03-9a24-f65b84ba2fcb",
+          eventTime: "2025-02-11T16:06:02Z",
+          eventSource: "iam.amazonaws.com",
+          eventName: "CreateUser",
+          identity: iamUser(`arn:aws:iam::${PROD}:user/svc-reporting`),
+          requestParameters: { userName: "aws-support-sync" },
+          responseElements: {
+            user: { path: "/", userName: "aws-support-sync", userId: "AIDAQXMPL3N5RT7V9X2Z", arn: `arn:aws:iam::${PROD}:user/aws-support-sync`, createDate: iamDate("2025-02-11T16:06:02Z") },
+          },
+        }),
+        baseline: BASELINE,
+        firesUnder: { ...BASELINE, profiles: { ...BASELINE.profiles, [`arn:aws:iam::${PROD}:user/svc-reporting`]: { apis: [], regions: [REGION] } } },
+      },
+      {
+        description: "The batch role's snapshot share refused: the learned profile holds successful calls only",
+        record: apiCall({
+          eventID: "aabc92dd-bdbe-4457-aa8e-ba2ba0a36113",
+          eventTime: "2025-02-11T16:07:31Z",
+          eventSource: "ec2.amazonaws.com",
+          eventName: "ModifySnapshotAttribute",
+          identity: assumedRole(BATCH_ROLE, "i-0d3f9a8b7c6e5d4c3"),
+          region: REGION,
+          requestParameters: { snapshotId: "snap-0e4f1a2b3c4d5e6f7", createVolumePermission: { add: { items: [{ userId: "999988887777" }] } }, attributeType: "CREATE_VOLUME_PERMISSION" },
+          error: {
+            code: "Client.UnauthorizedOperation",
+            message: `You are not authorized to perform this operation. User: arn:aws:sts::${PROD}:assumed-role/settlement-batch/i-0d3f9a8b7c6e5d4c3 is not authorized to perform: ec2:ModifySnapshotAttribute`,
+          },
+        }),
+        baseline: BASELINE,
+        excusedByRecord: true,
+      },
+      {
+        description: "The batch role describes the secret it reads every night: DescribeSecret is not on the sensitive list",
+        record: apiCall({
+          eventID: "630c937d-4112-4d09-894d-36170eb26d9c",
+          eventTime: "2025-02-11T16:08:50Z",
+          eventSource: "secretsmanager.amazonaws.com",
+          eventName: "DescribeSecret",
+          identity: assumedRole(BATCH_ROLE, "i-0d3f9a8b7c6e5d4c3"),
+          region: REGION,
+          readOnly: true,
+          requestParameters: { secretId: "settlement/sftp-credentials" },
+        }),
+        baseline: BASELINE,
+        excusedByRecord: true,
+      },
+      {
+        description: "CloudFormation writes a role's inline policy on the Platform Admin's behalf (invokedBy): the stack, not the person, made the call",
+        record: apiCall({
+          eventID: "67a84c85-67a7-40d4-944e-3a96a585ec5e",
+          eventTime: "2025-02-11T16:10:12Z",
+          eventSource: "iam.amazonaws.com",
+          eventName: "PutRolePolicy",
+          identity: viaCloudFormation(assumedRole(PLATFORM_ADMIN, "j.doe@example.com")),
+          requestParameters: { roleName: "settlement-export-fn", policyName: "read-exports", policyDocument: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::payments-exports/*"}]}' },
+        }),
+        baseline: BASELINE,
+        excusedByRecord: true,
       },
     ],
   },

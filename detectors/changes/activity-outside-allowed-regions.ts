@@ -13,7 +13,7 @@ import {
   resourcesNamedBy,
   sentence,
 } from "../common.js";
-import { apiCall, assumedRole, iamDate, iamUser, PROD, USER_AGENTS, type NearMiss } from "../examples.js";
+import { apiCall, assumedRole, iamDate, iamUser, PROD, USER_AGENTS } from "../examples.js";
 
 const BASELINE = {
   accounts: { [PROD]: { name: "payments-prod", environment: "production" } },
@@ -67,82 +67,6 @@ function describeInMumbai(eventID: string, eventTime: string) {
     requestParameters: { instancesSet: {}, filterSet: {} },
   });
 }
-
-export const nearMisses: NearMiss[] = [
-  {
-    description: "The same launch in eu-west-1, an allowed region",
-    record: launchGpus("0c4aa76f-b327-4b4d-9e7c-013f308f67b2", "2024-11-19T03:12:40Z", "eu-west-1"),
-    baseline: BASELINE,
-    firesUnder: { ...BASELINE, regions: { allowed: ["eu-central-1"] } },
-  },
-  {
-    description: "An IAM call, recorded in us-east-1 (not allowed here) wherever the caller works: IAM is a global service",
-    record: apiCall({
-      eventID: "641a03f4-ed0b-48de-afc0-b1125157ed9c",
-      eventTime: "2024-11-19T03:14:02Z",
-      eventSource: "iam.amazonaws.com",
-      eventName: "CreateAccessKey",
-      identity: iamUser(`arn:aws:iam::${PROD}:user/oncall-payments`),
-      requestParameters: { userName: "oncall-payments" },
-      responseElements: {
-        accessKey: { userName: "oncall-payments", accessKeyId: "AKIAQXMPL5RZGH3D7V2N", status: "Active", createDate: iamDate("2024-11-19T03:14:02Z") },
-      },
-    }),
-    baseline: BASELINE,
-  },
-  {
-    description: "The security posture scanner sweeping every region for exactly this kind of activity",
-    record: apiCall({
-      eventID: "b0be7834-8f98-4608-9972-818d27f50c1e",
-      eventTime: "2024-11-19T03:15:26Z",
-      eventSource: "ec2.amazonaws.com",
-      eventName: "DescribeInstances",
-      identity: assumedRole("arn:aws:iam::777788889999:role/security/posture-scanner", "posture-scan-20241119"),
-      account: PROD,
-      region: "ap-south-1",
-      userAgent: USER_AGENTS.boto3,
-      readOnly: true,
-      requestParameters: { instancesSet: {}, filterSet: {} },
-    }),
-    baseline: BASELINE,
-    firesUnder: { ...BASELINE, principals: { securityAutomation: [] } },
-  },
-  {
-    description: "AWS Config's service-linked role recording resources in a region where Config is on",
-    record: apiCall({
-      eventID: "7f083e35-dff4-460a-96a4-a2bccd356f0b",
-      eventTime: "2024-11-19T03:16:50Z",
-      eventSource: "ec2.amazonaws.com",
-      eventName: "DescribeSecurityGroups",
-      identity: assumedRole(`arn:aws:iam::${PROD}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig`, "AWSConfig-Describe"),
-      region: "ap-south-1",
-      sourceIPAddress: "config.amazonaws.com",
-      userAgent: "config.amazonaws.com",
-      readOnly: true,
-      requestParameters: { securityGroupSet: {}, securityGroupIdSet: {}, filterSet: {} },
-    }),
-    baseline: BASELINE,
-  },
-  {
-    description: "The launch refused by the SCP that denies unused regions: the guard worked",
-    record: apiCall({
-      eventID: "8faf9f08-c464-4f9c-bc16-b4be08854452",
-      eventTime: "2024-11-19T03:18:13Z",
-      eventSource: "ec2.amazonaws.com",
-      eventName: "RunInstances",
-      identity: iamUser(REPORTING),
-      region: "sa-east-1",
-      sourceIPAddress: "192.0.2.181",
-      userAgent: USER_AGENTS.boto3,
-      requestParameters: { instancesSet: { items: [{ imageId: "ami-0af9d24bd5539d7af", minCount: 10, maxCount: 10 }] }, instanceType: "g5.12xlarge" },
-      error: {
-        code: "Client.UnauthorizedOperation",
-        message: `You are not authorized to perform this operation. User: ${REPORTING} is not authorized to perform: ec2:RunInstances on resource: arn:aws:ec2:sa-east-1:${PROD}:instance/* with an explicit deny in a service control policy.`,
-      },
-    }),
-    baseline: BASELINE,
-  },
-];
 
 export default defineDetector({
   id: "changes.activity-outside-allowed-regions",
@@ -219,6 +143,82 @@ export default defineDetector({
       {
         description: "The read in ap-south-1 under the default baseline: not judged either",
         record: describeInMumbai("212922b6-6573-4db2-9fc4-0c634e3312a1", "2024-11-19T03:09:55Z"),
+      },
+      {
+        description: "The same launch in eu-west-1, an allowed region",
+        record: launchGpus("0c4aa76f-b327-4b4d-9e7c-013f308f67b2", "2024-11-19T03:12:40Z", "eu-west-1"),
+        baseline: BASELINE,
+        firesUnder: { ...BASELINE, regions: { allowed: ["eu-central-1"] } },
+      },
+      {
+        description: "An IAM call, recorded in us-east-1 (not allowed here) wherever the caller works: IAM is a global service",
+        record: apiCall({
+          eventID: "641a03f4-ed0b-48de-afc0-b1125157ed9c",
+          eventTime: "2024-11-19T03:14:02Z",
+          eventSource: "iam.amazonaws.com",
+          eventName: "CreateAccessKey",
+          identity: iamUser(`arn:aws:iam::${PROD}:user/oncall-payments`),
+          requestParameters: { userName: "oncall-payments" },
+          responseElements: {
+            accessKey: { userName: "oncall-payments", accessKeyId: "AKIAQXMPL5RZGH3D7V2N", status: "Active", createDate: iamDate("2024-11-19T03:14:02Z") },
+          },
+        }),
+        baseline: BASELINE,
+        excusedByRecord: true,
+      },
+      {
+        description: "The security posture scanner sweeping every region for exactly this kind of activity",
+        record: apiCall({
+          eventID: "b0be7834-8f98-4608-9972-818d27f50c1e",
+          eventTime: "2024-11-19T03:15:26Z",
+          eventSource: "ec2.amazonaws.com",
+          eventName: "DescribeInstances",
+          identity: assumedRole("arn:aws:iam::777788889999:role/security/posture-scanner", "posture-scan-20241119"),
+          account: PROD,
+          region: "ap-south-1",
+          userAgent: USER_AGENTS.boto3,
+          readOnly: true,
+          requestParameters: { instancesSet: {}, filterSet: {} },
+        }),
+        baseline: BASELINE,
+        firesUnder: { ...BASELINE, principals: { securityAutomation: [] } },
+      },
+      {
+        description: "AWS Config's service-linked role recording resources in a region where Config is on",
+        record: apiCall({
+          eventID: "7f083e35-dff4-460a-96a4-a2bccd356f0b",
+          eventTime: "2024-11-19T03:16:50Z",
+          eventSource: "ec2.amazonaws.com",
+          eventName: "DescribeSecurityGroups",
+          identity: assumedRole(`arn:aws:iam::${PROD}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig`, "AWSConfig-Describe"),
+          region: "ap-south-1",
+          sourceIPAddress: "config.amazonaws.com",
+          userAgent: "config.amazonaws.com",
+          readOnly: true,
+          requestParameters: { securityGroupSet: {}, securityGroupIdSet: {}, filterSet: {} },
+        }),
+        baseline: BASELINE,
+        excusedByRecord: true,
+      },
+      {
+        description: "The launch refused by the SCP that denies unused regions: the guard worked",
+        record: apiCall({
+          eventID: "8faf9f08-c464-4f9c-bc16-b4be08854452",
+          eventTime: "2024-11-19T03:18:13Z",
+          eventSource: "ec2.amazonaws.com",
+          eventName: "RunInstances",
+          identity: iamUser(REPORTING),
+          region: "sa-east-1",
+          sourceIPAddress: "192.0.2.181",
+          userAgent: USER_AGENTS.boto3,
+          requestParameters: { instancesSet: { items: [{ imageId: "ami-0af9d24bd5539d7af", minCount: 10, maxCount: 10 }] }, instanceType: "g5.12xlarge" },
+          error: {
+            code: "Client.UnauthorizedOperation",
+            message: `You are not authorized to perform this operation. User: ${REPORTING} is not authorized to perform: ec2:RunInstances on resource: arn:aws:ec2:sa-east-1:${PROD}:instance/* with an explicit deny in a service control policy.`,
+          },
+        }),
+        baseline: BASELINE,
+        excusedByRecord: true,
       },
     ],
   },

@@ -15,7 +15,7 @@ import {
   resourcesNamedBy,
   sentence,
 } from "../common.js";
-import { apiCall, assumedRole, iamUser, PROD, USER_AGENTS, type NearMiss } from "../examples.js";
+import { apiCall, assumedRole, iamUser, PROD, USER_AGENTS } from "../examples.js";
 
 const BASELINE = {
   accounts: { [PROD]: { name: "payments-prod", environment: "production" } },
@@ -75,82 +75,6 @@ function failoverCache(eventID: string, eventTime: string) {
   };
 }
 
-export const nearMisses: NearMiss[] = [
-  {
-    description: "The control-plane proxy makes the same change, as changes to RDS must be made",
-    record: disableBackups("51ac2a64-2066-4e18-a1ce-3c393c98bbaa", "2024-10-08T14:20:03Z", assumedRole(`arn:aws:iam::${PROD}:role/platform/control-plane-proxy`, "change-CHG0043310"), { userAgent: USER_AGENTS.boto3 }),
-    baseline: BASELINE,
-    firesUnder: { ...BASELINE, proxy: { ...BASELINE.proxy, principals: [] } },
-  },
-  {
-    description: "Terraform, an IaC principal, changes the database",
-    record: disableBackups("c54c59ff-caa5-4664-a8f5-eefa5df5bc9d", "2024-10-08T14:21:40Z", assumedRole(`arn:aws:iam::${PROD}:role/deploy/terraform-apply`, "gha-9023311874"), { userAgent: USER_AGENTS.terraform }),
-    baseline: BASELINE,
-    firesUnder: { ...BASELINE, principals: { ...BASELINE.principals, iac: [] } },
-  },
-  {
-    description: "A read of the same database straight from the CLI: reads need not go through the proxy",
-    record: apiCall({
-      eventID: "6ad68801-2c07-42e8-95e3-c75acfb6cd9d",
-      eventTime: "2024-10-08T14:23:15Z",
-      eventSource: "rds.amazonaws.com",
-      eventName: "DescribeDBInstances",
-      identity: assumedRole(DBA, "m.garcia@example.com"),
-      region: REGION,
-      readOnly: true,
-      requestParameters: { dBInstanceIdentifier: "payments-ledger-prod" },
-    }),
-    baseline: BASELINE,
-  },
-  {
-    description: "The same change refused (an SCP reserves RDS changes to the proxy): nothing changed",
-    record: disableBackups("1519bb9c-0503-4a57-b419-da038c3cfd71", "2024-10-08T14:24:51Z", assumedRole(DBA, "m.garcia@example.com"), {
-      error: {
-        code: "AccessDenied",
-        message: `User: arn:aws:sts::${PROD}:assumed-role/AWSReservedSSO_DatabaseAdmin_5e4d3c2b1a0f9e8d/m.garcia@example.com is not authorized to perform: rds:ModifyDBInstance on resource: ${LEDGER_DB} with an explicit deny in a service control policy`,
-      },
-    }),
-    baseline: BASELINE,
-  },
-  {
-    description: "A change to a service whose changes need not go through the proxy (SQS)",
-    record: apiCall({
-      eventID: "ef91e691-0ff3-43b2-bc03-e993882cf9b7",
-      eventTime: "2024-10-08T14:26:09Z",
-      eventSource: "sqs.amazonaws.com",
-      eventName: "SetQueueAttributes",
-      identity: assumedRole(DBA, "m.garcia@example.com"),
-      region: REGION,
-      requestParameters: { queueUrl: `https://sqs.${REGION}.amazonaws.com/${PROD}/settlement-events`, attributes: { VisibilityTimeout: "120" } },
-    }),
-    baseline: BASELINE,
-  },
-  {
-    description: "Aurora Auto Scaling adds a reader through its service-linked role",
-    record: apiCall({
-      eventID: "1d610a02-c8b4-4be6-9541-9e5e3cee3b3f",
-      eventTime: "2024-10-08T14:27:33Z",
-      eventSource: "rds.amazonaws.com",
-      eventName: "CreateDBInstance",
-      identity: assumedRole(
-        `arn:aws:iam::${PROD}:role/aws-service-role/rds.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_RDSCluster`,
-        "AutoScaling-RDSCluster-payments-ledger",
-      ),
-      region: REGION,
-      sourceIPAddress: "application-autoscaling.amazonaws.com",
-      userAgent: "application-autoscaling.amazonaws.com",
-      requestParameters: {
-        dBInstanceIdentifier: "application-autoscaling-5c1e7f3a-2b9d-4e61-a8f0-7d3c2b1a9e84",
-        dBInstanceClass: "db.r6g.large",
-        engine: "aurora-postgresql",
-        dBClusterIdentifier: "payments-ledger",
-        promotionTier: 15,
-      },
-    }),
-    baseline: BASELINE,
-  },
-];
-
 export default defineDetector({
   id: "changes.proxy-bypassed",
   title: "Control plane of a proxied service changed directly, not through the control-plane proxy",
@@ -203,6 +127,83 @@ export default defineDetector({
       {
         description: "The console failover under the default baseline: not judged either",
         record: failoverCache("4eec860d-19b2-493e-a5a6-45a168b48e2a", "2024-10-08T14:18:30Z"),
+      },
+      {
+        description: "The control-plane proxy makes the same change, as changes to RDS must be made",
+        record: disableBackups("51ac2a64-2066-4e18-a1ce-3c393c98bbaa", "2024-10-08T14:20:03Z", assumedRole(`arn:aws:iam::${PROD}:role/platform/control-plane-proxy`, "change-CHG0043310"), { userAgent: USER_AGENTS.boto3 }),
+        baseline: BASELINE,
+        firesUnder: { ...BASELINE, proxy: { ...BASELINE.proxy, principals: [] } },
+      },
+      {
+        description: "Terraform, an IaC principal, changes the database",
+        record: disableBackups("c54c59ff-caa5-4664-a8f5-eefa5df5bc9d", "2024-10-08T14:21:40Z", assumedRole(`arn:aws:iam::${PROD}:role/deploy/terraform-apply`, "gha-9023311874"), { userAgent: USER_AGENTS.terraform }),
+        baseline: BASELINE,
+        firesUnder: { ...BASELINE, principals: { ...BASELINE.principals, iac: [] } },
+      },
+      {
+        description: "A read of the same database straight from the CLI: reads need not go through the proxy",
+        record: apiCall({
+          eventID: "6ad68801-2c07-42e8-95e3-c75acfb6cd9d",
+          eventTime: "2024-10-08T14:23:15Z",
+          eventSource: "rds.amazonaws.com",
+          eventName: "DescribeDBInstances",
+          identity: assumedRole(DBA, "m.garcia@example.com"),
+          region: REGION,
+          readOnly: true,
+          requestParameters: { dBInstanceIdentifier: "payments-ledger-prod" },
+        }),
+        baseline: BASELINE,
+        excusedByRecord: true,
+      },
+      {
+        description: "The same change refused (an SCP reserves RDS changes to the proxy): nothing changed",
+        record: disableBackups("1519bb9c-0503-4a57-b419-da038c3cfd71", "2024-10-08T14:24:51Z", assumedRole(DBA, "m.garcia@example.com"), {
+          error: {
+            code: "AccessDenied",
+            message: `User: arn:aws:sts::${PROD}:assumed-role/AWSReservedSSO_DatabaseAdmin_5e4d3c2b1a0f9e8d/m.garcia@example.com is not authorized to perform: rds:ModifyDBInstance on resource: ${LEDGER_DB} with an explicit deny in a service control policy`,
+          },
+        }),
+        baseline: BASELINE,
+        excusedByRecord: true,
+      },
+      {
+        description: "A change to a service whose changes need not go through the proxy (SQS)",
+        record: apiCall({
+          eventID: "ef91e691-0ff3-43b2-bc03-e993882cf9b7",
+          eventTime: "2024-10-08T14:26:09Z",
+          eventSource: "sqs.amazonaws.com",
+          eventName: "SetQueueAttributes",
+          identity: assumedRole(DBA, "m.garcia@example.com"),
+          region: REGION,
+          requestParameters: { queueUrl: `https://sqs.${REGION}.amazonaws.com/${PROD}/settlement-events`, attributes: { VisibilityTimeout: "120" } },
+        }),
+        baseline: BASELINE,
+        firesUnder: { ...BASELINE, proxy: { ...BASELINE.proxy, services: [...BASELINE.proxy.services, "sqs.amazonaws.com"] } },
+      },
+      {
+        description: "Aurora Auto Scaling adds a reader through its service-linked role",
+        record: apiCall({
+          eventID: "1d610a02-c8b4-4be6-9541-9e5e3cee3b3f",
+          eventTime: "2024-10-08T14:27:33Z",
+          eventSource: "rds.amazonaws.com",
+          eventName: "CreateDBInstance",
+          identity: assumedRole(
+            `arn:aws:iam::${PROD}:role/aws-service-role/rds.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_RDSCluster`,
+            "AutoScaling-RDSCluster-payments-ledger",
+          ),
+          region: REGION,
+          sourceIPAddress: "application-autoscaling.amazonaws.com",
+          userAgent: "application-autoscaling.amazonaws.com",
+          requestParameters: {
+            dBInstanceIdentifier: "application-autoscaling-5c1e7f3a-2b9d-4e61-a8f0-7d3c2b1a9e84",
+            dBInstanceClass: "db.r6g.large",
+            engine: "aurora-postgresql",
+            dBClusterIdentifier: "payments-ledger",
+            promotionTier: 15,
+          },
+        }),
+        baseline: BASELINE,
+        excusedByRecord: true,
       },
     ],
   },
