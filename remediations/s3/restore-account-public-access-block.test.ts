@@ -1,0 +1,181 @@
+import {
+  DeletePublicAccessBlockCommand,
+  GetPublicAccessBlockCommand,
+  PutPublicAccessBlockCommand,
+  S3ControlClient,
+} from "@aws-sdk/client-s3-control";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { DEFAULT_BASELINE } from "../../core/baseline.js";
+import { normaliseRecord } from "../../core/cloudtrail.js";
+import { buildFinding, findingIdFromEvent, type Finding } from "../../core/finding.js";
+import type { AwsClients, ClientConstructor } from "../../core/remediation.js";
+import { AccessDeniedError, InvalidRequestError, ThrottledError } from "../../core/remediation-errors.js";
+import detector from "../../detectors/s3/account-public-access-block-removed.js";
+import { motoClientConfig } from "../../test/support/aws.js";
+import { recordingClients } from "../../test/support/recording-clients.js";
+import { iamActionFor } from "../iam-actions.js";
+import { isReadOnlyCommand, undeclaredActions } from "../permissions.js";
+import remediation from "./restore-account-public-access-block.js";
+
+const ACCOUNT = "111122223333";
+const ALL_ON = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
+const ACLS_OPEN = { BlockPublicAcls: true, IgnorePublicAcls: false, BlockPublicPolicy: true, RestrictPublicBuckets: false };
+
+function exampleFinding(index: number): Finding {
+  const example = detector.examples.match[index];
+  if (!example) throw new Error(`no match example ${index}`);
+  const normalised = normaliseRecord(structuredClone(example.record));
+  if (!normalised.ok) throw new Error(normalised.reason);
+  const hit = detector.evaluate(normalised.record, { baseline: DEFAULT_BASELINE });
+  if (!hit) throw new Error(`match example ${index} made no finding`);
+  return buildFinding(detector, normalised.record, hit, findingIdFromEvent(detector.id, normalised.record.eventID ?? ""));
+}
+
+function awsError(name: string, httpStatusCode: number): Error {
+  return Object.assign(new Error(`${name} from the mock`), { name, $metadata: { httpStatusCode } });
+}
+
+describe("s3.restore-account-public-access-block with a mocked S3 Control", () => {
+  let control: AwsClientStub<S3ControlClient>;
+  const aws: AwsClients = { client: (ctor, region) => new ctor({ region, credentials: { accessKeyId: "unit", secretAccessKey: "unit" } }) };
+  const sent = () => control.calls().map((call) => (call.args[0] as object).constructor.name);
+  const finding = exampleFinding(0);
+
+  beforeEach(() => {
+    control = mockClient(S3ControlClient);
+  });
+  afterEach(() => control.restore());
+
+  it("states its change for the finding's account from the finding alone", () => {
+    expect(remediation.intent(finding).changes).toEqual([
+      `s3:PutAccountPublicAccessBlock on account ${ACCOUNT}: BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets all true`,
+    ]);
+  });
+
+  it("is high risk: the account block also closes the buckets approved as public", () => {
+    expect(remediation.risk).toBe("high");
+  });
+
+  it("plans every flag on when the account has no configuration, reading only", async () => {
+    control.on(GetPublicAccessBlockCommand).rejects(awsError("NoSuchPublicAccessBlockConfiguration", 404));
+    const plan = await remediation.plan(finding, aws);
+    expect(plan).toMatchObject({ needed: true, account: ACCOUNT, region: "us-east-1", intended: ALL_ON });
+    expect(sent()).toEqual(["GetPublicAccessBlockCommand"]);
+    expect(control.commandCalls(GetPublicAccessBlockCommand)[0]?.args[0].input).toEqual({ AccountId: ACCOUNT });
+  });
+
+  it("plans nothing when all four flags are on", async () => {
+    control.on(GetPublicAccessBlockCommand).resolves({ PublicAccessBlockConfiguration: ALL_ON });
+    expect(await remediation.plan(finding, aws)).toMatchObject({ needed: false });
+  });
+
+  it("writes all four flags for the account and sends only declared actions", async () => {
+    control.on(GetPublicAccessBlockCommand).resolves({ PublicAccessBlockConfiguration: ACLS_OPEN });
+    control.on(PutPublicAccessBlockCommand).resolves({});
+    await remediation.apply(await remediation.plan(finding, aws), aws);
+    expect(control.commandCalls(PutPublicAccessBlockCommand)[0]?.args[0].input).toEqual({ AccountId: ACCOUNT, PublicAccessBlockConfiguration: ALL_ON });
+    expect(undeclaredActions(sent().map((command) => iamActionFor("S3ControlClient", command)), remediation.permissions)).toEqual([]);
+  });
+
+  it("reports a throttled read as ThrottledError", async () => {
+    control.on(GetPublicAccessBlockCommand).rejects(awsError("ThrottlingException", 400));
+    await expect(remediation.plan(finding, aws)).rejects.toBeInstanceOf(ThrottledError);
+  });
+
+  it("reports a write refused by an organisation-managed setting as AccessDeniedError", async () => {
+    control.on(GetPublicAccessBlockCommand).resolves({ PublicAccessBlockConfiguration: ACLS_OPEN });
+    control.on(PutPublicAccessBlockCommand).rejects(awsError("AccessDenied", 403));
+    await expect(remediation.apply(await remediation.plan(finding, aws), aws)).rejects.toBeInstanceOf(AccessDeniedError);
+  });
+
+  it("refuses a finding whose account is not a 12-digit id, before any call", async () => {
+    const forged = { ...finding, resources: [{ type: "AWS::::Account", id: "evil.example.com#" }] };
+    await expect(remediation.plan(forged, aws)).rejects.toBeInstanceOf(InvalidRequestError);
+    expect(sent()).toEqual([]);
+  });
+});
+
+/**
+ * moto serves S3 Control, but the SDK puts the account id into the host name
+ * (`<account>.<endpoint host>`). With the endpoint spelled `localhost` that URL
+ * is valid (with `127.0.0.1` the SDK cannot even build it); this middleware
+ * then sends the request to moto's loopback address. moto reads the account
+ * from the x-amz-account-id header and refuses other accounts than the
+ * caller's, so the test assumes a role in the finding's account first, as the
+ * pipeline does in the cloud.
+ */
+function withHostRewrite(aws: AwsClients, loopback: string): AwsClients {
+  return {
+    client<T>(ctor: ClientConstructor<T>, region?: string): T {
+      const client = aws.client(ctor, region);
+      if ((client as object) instanceof S3ControlClient) {
+        (client as unknown as S3ControlClient).middlewareStack.add(
+          (next) => async (args) => {
+            const request = (args as { request: { hostname?: string } }).request;
+            request.hostname = loopback;
+            return next(args);
+          },
+          { step: "build", name: "trailwardenS3ControlLoopback" },
+        );
+      }
+      return client;
+    },
+  };
+}
+
+describe("s3.restore-account-public-access-block against moto", () => {
+  async function accountClients() {
+    const config = motoClientConfig("us-east-1");
+    const { Credentials } = await new STSClient(config).send(
+      new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/trailwarden-remediator`, RoleSessionName: "remediation-test" }),
+    );
+    if (!Credentials?.AccessKeyId || !Credentials.SecretAccessKey) throw new Error("moto returned no credentials");
+    const credentials = { accessKeyId: Credentials.AccessKeyId, secretAccessKey: Credentials.SecretAccessKey, sessionToken: Credentials.SessionToken };
+    const endpoint = new URL(config.endpoint);
+    const loopback = endpoint.hostname;
+    endpoint.hostname = "localhost";
+    const clientConfig = (region?: string) => ({ ...motoClientConfig(region), endpoint: endpoint.origin, credentials });
+    const recording = recordingClients(clientConfig);
+    const aws = withHostRewrite(recording.aws, loopback);
+    return { aws, calls: recording.calls, admin: aws.client(S3ControlClient, "us-east-1") };
+  }
+
+  it("restores every flag for the account; plan only reads and a second apply writes nothing", async () => {
+    const { aws, calls, admin } = await accountClients();
+    await admin.send(new PutPublicAccessBlockCommand({ AccountId: ACCOUNT, PublicAccessBlockConfiguration: ACLS_OPEN }));
+    await admin.send(new DeletePublicAccessBlockCommand({ AccountId: ACCOUNT }));
+    calls.length = 0;
+    const finding = exampleFinding(0);
+
+    const plan = await remediation.plan(finding, aws);
+    expect(plan).toMatchObject({ needed: true, current: { BlockPublicAcls: false, IgnorePublicAcls: false } });
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.filter((call) => !isReadOnlyCommand(call.command))).toEqual([]);
+
+    await remediation.apply(plan, aws);
+    expect(await remediation.verify(finding, aws)).toMatchObject({ compliant: true });
+    const readBack = await admin.send(new GetPublicAccessBlockCommand({ AccountId: ACCOUNT }));
+    expect(readBack.PublicAccessBlockConfiguration).toEqual(ALL_ON);
+
+    const beforeSecondApply = calls.length;
+    await remediation.apply(plan, aws);
+    const secondApply = calls.slice(beforeSecondApply);
+    expect(secondApply.filter((call) => !isReadOnlyCommand(call.command))).toEqual([]);
+    expect(await remediation.plan(finding, aws)).toMatchObject({ needed: false });
+
+    expect(calls.filter((call) => call.action === "s3:PutAccountPublicAccessBlock")).toHaveLength(1);
+    expect(undeclaredActions(calls.map((call) => call.action), remediation.permissions)).toEqual([]);
+  });
+
+  it("turns back on the flags a partial configuration left off", async () => {
+    const { aws, admin } = await accountClients();
+    await admin.send(new PutPublicAccessBlockCommand({ AccountId: ACCOUNT, PublicAccessBlockConfiguration: ACLS_OPEN }));
+    const finding = exampleFinding(1);
+    const plan = await remediation.plan(finding, aws);
+    expect(plan.summary).toContain("Turn IgnorePublicAcls, RestrictPublicBuckets back on");
+    await remediation.apply(plan, aws);
+    expect(await remediation.verify(finding, aws)).toMatchObject({ compliant: true });
+  });
+});
