@@ -8,6 +8,7 @@
  *   777788889999  security          security     eu-west-1, us-east-1 (scanners, log archive, trailwarden)
  *   123456789012  org-management    shared       us-east-1 (AWS Organizations, SCPs)
  *   210987654321  an observability vendor outside the organisation (trusted, read-only)
+ *   999988887777  the attacker's own account (outside the organisation, never trusted)
  *
  * Everything here is synthetic: addresses come from the documentation ranges
  * (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 10.0.0.0/8), people and
@@ -35,6 +36,8 @@ export const ORG_ID = "o-k3x9q2m7tb";
 export const ROOT_ID = "r-8fq2";
 export const VENDOR_ACCOUNT = "210987654321";
 export const VENDOR_EXTERNAL_ID = "exp-7c1e5b2a9f";
+/** An account the attacker controls: outside the organisation and every trust list. */
+export const ATTACKER_ACCOUNT = "999988887777";
 /** The S3 gateway endpoint of the production VPC: bucket policies restricted to it are not public. */
 export const PROD_VPCE = "vpce-0a7c3e91d5b2f4861";
 const STAGING_VPCE = "vpce-04be8d21c6a9f7035";
@@ -72,7 +75,11 @@ export const DEVELOPERS = [
 export const PLATFORM_ENGINEERS = ["kofi.mensah", "lena.fischer", "mateo.ruiz"];
 export const EMAIL_DOMAIN = "example.com";
 
+/** Where people work from (the baseline's networks.human): the office's range, and the VPN people use from home. */
+export const OFFICE_CIDR = "203.0.113.0/26";
+export const VPN_CIDR = "203.0.113.128/25";
 export const OFFICE_IPS = ["203.0.113.12", "203.0.113.17", "203.0.113.23", "203.0.113.41", "203.0.113.58"];
+/** Home, through the corporate VPN: its egress addresses. */
 export const HOME_IPS = ["203.0.113.131", "203.0.113.164", "203.0.113.187", "203.0.113.209", "203.0.113.226"];
 const NAT_IPS: Record<string, readonly string[]> = {
   "111122223333": ["198.51.100.10", "198.51.100.11"],
@@ -99,6 +106,12 @@ export const USER_AGENTS = {
   chromeMac: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Safari/537.36",
   firefoxLinux: "Mozilla/5.0 (X11; Linux x86_64; rv:123.0) Gecko/20100101 Firefox/123.0",
   chromeAttacker: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.0.0 Safari/537.36",
+  /** The AWS CLI on the attacker's Kali laptop. */
+  cliKali: "aws-cli/2.15.30 Python/3.11.8 Linux/6.5.0-kali3-amd64 exe/x86_64.kali.2024 prompt/off",
+  /** The AWS CLI on the settlement batch host itself (Amazon Linux 2023). */
+  cliInstance: "aws-cli/2.15.30 Python/3.11.8 Linux/6.1.84-99.169.amzn2023.x86_64 exe/x86_64.amzn.2023 prompt/off",
+  /** The control-plane proxy: a Lambda function of the platform team that carries out approved changes. */
+  proxy: "Boto3/1.34.69 md/Botocore#1.34.69 ua/2.0 os/linux#5.10.213-224.815.amzn2.x86_64 md/arch#x86_64 lang/python#3.12.2 exec-env#AWS_Lambda_python3.12 app/control-plane-proxy#2.3.1 Botocore/1.34.69",
 } as const;
 
 // ------------------------------------------------------------------ well-known roles and users
@@ -117,6 +130,12 @@ export const AUDIT_ROLE: RoleRef = { name: "audit-readonly", path: "/security/" 
 export const REMEDIATOR_ROLE: RoleRef = { name: "trailwarden-remediator", path: "/security/" };
 export const BREAK_GLASS_ROLE: RoleRef = { name: "emergency-admin", path: "/break-glass/" };
 export const VENDOR_ROLE: RoleRef = { name: "observability-readonly", path: "/integrations/" };
+/** The control-plane proxy: carries out approved changes to the services that must go through it. */
+export const PROXY_ROLE: RoleRef = { name: "control-plane-proxy", path: "/platform/" };
+/** Services whose control plane changes only through the proxy (the baseline's proxy.services). */
+export const PROXY_SERVICES = ["rds.amazonaws.com", "elasticache.amazonaws.com"] as const;
+/** Customer-managed policies that grant admin (the baseline's iam.privilegedPolicies). */
+export const PRIVILEGED_POLICIES = ["arn:aws:iam::*:policy/platform/*-admin"] as const;
 export const ONCALL_USER = "oncall-payments";
 
 /** A workload's execution role, and what it reads at runtime. */
@@ -166,6 +185,9 @@ export const FUNCTIONS = ["ledger-writer", "reporting-export", "webhook-dispatch
 export const LOG_GROUPS = ["/aws/lambda/ledger-writer", "/aws/lambda/webhook-dispatcher", "/ecs/payments-api", "/aws/lambda/fx-rates-sync"];
 export const TABLES = ["payments-idempotency", "ledger-entries", "merchant-config"];
 export const CLUSTERS = ["payments", "payments-batch"];
+/** The RDS databases and the ElastiCache replication group of each workload account. */
+export const DATABASES: Record<string, string> = { [ACCOUNTS.prod.id]: "payments-ledger-prod", [ACCOUNTS.staging.id]: "payments-ledger-staging" };
+export const CACHE_GROUP = "checkout-sessions";
 
 /** The S3 gateway endpoint of the account's VPC. */
 export function s3Vpce(account: string): string {

@@ -4,24 +4,20 @@
  * session, a workload reading its secrets, a scan, a deploy, …);
  * `generateRoutineRecords` draws scenarios by weight until it has enough.
  */
-import { aliasKeyArn, assumedRoleUser, assumeRoleCall, keyIdFor, kmsKeyArn, s3Call, temporaryCredentials } from "./calls.js";
-import { cfnDeploy, terraformApply, terraformPlanOnly } from "./iac.js";
+import { aliasKeyArn, assumedRoleUser, assumeRoleCall, keyIdFor, kmsKeyArn, temporaryCredentials } from "./calls.js";
+import { cfnDeploy, cfnLambdaRelease, terraformApply, terraformPlanOnly } from "./deploy.js";
 import {
   ACCOUNTS,
   APP_ROLES,
-  AUDIT_ROLE,
-  BUCKETS,
   CI_ROLE,
   DEVELOPERS,
   FUNCTIONS,
   INSTANCE_IDS,
-  natIp,
   pickAccount,
   PLATFORM_ENGINEERS,
   regionOf,
   runId,
   runnerIp,
-  SCANNER_ROLE,
   USER_AGENTS,
   VENDOR_ACCOUNT,
   VENDOR_EXTERNAL_ID,
@@ -29,12 +25,14 @@ import {
   workloadRegion,
   WORKLOAD_ACCOUNTS,
 } from "./organisation.js";
-import { appActor, ciActor, externalAccountActor, roleActor, roleArn, roleId, serviceActor, serviceRoleActor, ssoActor } from "./principals.js";
+import { appActor, ciActor, externalAccountActor, roleActor, roleArn, serviceActor, serviceRoleActor, ssoActor } from "./principals.js";
 import { type Gen, stableId } from "./random.js";
-import { anyOf, CONFIG_READS, EC2_READS, IAM_READS, LIST_BUCKETS, OBSERVE_READS, ORG_READS, type ReadCall, S3_READS, simple, TRAIL_READS } from "./reads.js";
+import { anyOf, CONFIG_READS, EC2_READS, IAM_READS, LIST_BUCKETS, OBSERVE_READS, type ReadCall, S3_READS, simple } from "./reads.js";
 import { type Actor, type Call, type Ctx, emit, type Json, type Scenario, sortByTimes } from "./records.js";
-import { onCall, ssoConsoleLogin } from "./sanctioned.js";
-import { HOUR, MINUTE } from "./time.js";
+import { proxyChange } from "./proxy.js";
+import { postureScan } from "./scan.js";
+import { developerSecretRead, onCall, ssoConsoleLogin } from "./sanctioned.js";
+import { HOUR } from "./time.js";
 
 const DEVELOPER_READS: readonly (readonly [ReadCall, number])[] = [
   [anyOf(OBSERVE_READS), 10],
@@ -67,6 +65,7 @@ function developerSession(c: Ctx): void {
       response: { functionName: fn, functionArn: `arn:aws:lambda:${region}:${account}:function:${fn}`, runtime: "python3.12", state: "Active", lastUpdateStatus: "InProgress" },
     });
   }
+  if (set === "Developer" && g.chance(0.1)) developerSecretRead(c, account, "eu-west-1", actor);
   if (set === "Developer" && g.chance(0.15)) {
     emit(c, account, region, actor, {
       source: "ssm.amazonaws.com",
@@ -100,61 +99,6 @@ function configRecorder(c: Ctx): void {
   for (let i = 0; i < n; i++) emit(c, account, region, actor, g.pick(CONFIG_READS)(g, account, region), 0, 3);
 }
 
-const bucketRead =
-  (name: string, key: Json): ReadCall =>
-  (g, account, region) =>
-    s3Call(g, account, region, g.pick(BUCKETS[account]!), name, true, key);
-
-/** What the posture scanner reads in the management account, and in the others. */
-const SCAN_MANAGEMENT: readonly ReadCall[] = [
-  ORG_READS.listPolicies,
-  ORG_READS.listTargetsForPolicy,
-  ORG_READS.describeOrganization,
-  ORG_READS.listAccounts,
-  TRAIL_READS,
-  simple("iam.amazonaws.com", "GetAccountSummary", () => null, true),
-];
-const SCAN_WORKLOAD: readonly ReadCall[] = [
-  bucketRead("GetBucketPublicAccessBlock", { publicAccessBlock: "" }),
-  bucketRead("GetBucketPolicyStatus", { policyStatus: "" }),
-  bucketRead("GetBucketAcl", { acl: "" }),
-  LIST_BUCKETS,
-  TRAIL_READS,
-  TRAIL_READS,
-  ...IAM_READS,
-  simple("kms.amazonaws.com", "ListKeys", () => ({ limit: 1000 })),
-  simple("guardduty.amazonaws.com", "ListDetectors", () => null),
-  simple("config.amazonaws.com", "DescribeConfigurationRecorderStatus", () => null),
-  simple("securityhub.amazonaws.com", "GetEnabledStandards", () => null),
-];
-
-/**
- * The security account's posture scanner: assumes the audit role in a member
- * account (recorded on both sides with one sharedEventID) and reads the
- * settings the detectors care about.
- */
-function postureScan(c: Ctx): void {
-  const { g } = c;
-  const target = pickAccount(g, [["prod", 4], ["staging", 3], ["management", 1]]);
-  const security = ACCOUNTS.security.id;
-  const region = target === ACCOUNTS.management.id ? "us-east-1" : g.pick(["eu-west-1", "eu-west-1", "us-east-1"]);
-  const ip = natIp(g, security);
-  const userAgent = USER_AGENTS.boto3Lambda;
-  const scanner = roleActor({ account: security, roleName: SCANNER_ROLE.name, path: SCANNER_ROLE.path, session: "posture-scanner", ip, userAgent });
-  const session = `posture-scan-${g.hex(8)}`;
-  const requestID = g.uuid();
-  const sharedEventID = g.uuid();
-  const assume: Call = { ...assumeRoleCall({ account: target, role: AUDIT_ROLE, session, durationSeconds: 900, expires: c.t + 15 * MINUTE }), requestID, sharedEventID };
-  emit(c, security, region, scanner, assume, 0, 0);
-  // The member account sees a caller from another account: type AWSAccount, not the caller's session.
-  const scannerId = roleId(roleArn(security, SCANNER_ROLE.name, SCANNER_ROLE.path));
-  emit(c, target, region, externalAccountActor(security, `${scannerId}:posture-scanner`, ip, userAgent), assume, 1, 2);
-  const actor = roleActor({ account: target, roleName: AUDIT_ROLE.name, path: AUDIT_ROLE.path, session, ip, userAgent });
-  const reads = target === ACCOUNTS.management.id ? SCAN_MANAGEMENT : SCAN_WORKLOAD;
-  const n = g.range(6, 16);
-  for (let i = 0; i < n; i++) emit(c, target, region, actor, g.pick(reads)(g, target, region), 0, 2);
-}
-
 /** Application runtime: KMS, Secrets Manager and SSM reads by workload roles, through VPC endpoints in prod. */
 function appRuntime(c: Ctx): void {
   const { g } = c;
@@ -181,7 +125,8 @@ function appRuntime(c: Ctx): void {
     } else if (kind === "secret") {
       call = { source: "secretsmanager.amazonaws.com", name: "GetSecretValue", readOnly: true, params: { secretId: app.secret } };
     } else {
-      call = { source: "ssm.amazonaws.com", name: "GetParameter", readOnly: true, params: { name: app.param, withDecryption: true } };
+      // Configuration values, plain String parameters: nothing to decrypt.
+      call = { source: "ssm.amazonaws.com", name: "GetParameter", readOnly: true, params: { name: app.param, withDecryption: false } };
     }
     emit(c, account, region, actor, call, 0, 4);
   }
@@ -221,7 +166,7 @@ function vendorPoll(c: Ctx): void {
   for (let i = 0; i < n; i++) emit(c, account, region, actor, g.weighted(VENDOR_READS)(g, account, region), 0, 2);
 }
 
-/** GitHub Actions: OIDC web identity into the CI role, then image push and a rolling deploy. */
+/** GitHub Actions: OIDC web identity into the CI role, then image push and a rolling deploy (Lambda functions through a change set). */
 function ciDeploy(c: Ctx): void {
   const { g } = c;
   const account = pickAccount(g, [["prod", 2], ["staging", 5]]);
@@ -269,13 +214,7 @@ function ciDeploy(c: Ctx): void {
     for (let i = 0; i < g.range(2, 5); i++) emit(c, account, region, actor, describe(g, account, region), 10, 30);
   } else {
     const fn = repoName === "ledger" ? "ledger-writer" : "webhook-dispatcher";
-    emit(c, account, region, actor, {
-      source: "lambda.amazonaws.com",
-      name: "UpdateFunctionCode20150331v2",
-      readOnly: false,
-      params: { functionName: fn, imageUri: `${account}.dkr.ecr.${region}.amazonaws.com/${repoName}:${g.hex(7)}`, publish: true },
-      response: { functionName: fn, functionArn: `arn:aws:lambda:${region}:${account}:function:${fn}`, packageType: "Image", state: "Active", lastUpdateStatus: "InProgress" },
-    });
+    cfnLambdaRelease(c, account, actor, repoName, fn, `${account}.dkr.ecr.${region}.amazonaws.com/${repoName}:${g.hex(7)}`);
   }
 }
 
@@ -330,6 +269,7 @@ const ROUTINE_SCENARIOS: readonly (readonly [Scenario, number])[] = [
   [cfnDeploy, 0.8],
   [onCall, 1.5],
   [securityAccountOps, 2],
+  [proxyChange, 1.2],
   [kmsRotation, 0.15],
 ];
 

@@ -1,16 +1,21 @@
 /**
- * The sanctioned twins of the sign-in and key detectors (Identity Center
- * console sign-ins, the on-call user's MFA sign-in and key rotation), and
+ * The sanctioned twins of the sign-in, key and secret detectors (Identity
+ * Center console sign-ins, the on-call user's MFA sign-in and key rotation, a
+ * developer reading a secret), and
  * `generateSanctionedChanges`: every sanctioned twin at least once, for a
  * small sample that must show all of them.
  */
 import { accessKeyCreated, iamRead, iamWrite, signInCall } from "./calls.js";
-import { cfnDeploy, IAC_CHANGES, iacBucketPolicy, iacEventSelectors, iacScp, terraformPlan } from "./iac.js";
-import { ACCOUNTS, DEVELOPERS, HOME_IPS, OFFICE_IPS, ONCALL_USER, SSO_SUFFIX, USER_AGENTS } from "./organisation.js";
+import { cfnDeploy, IAC_CHANGES } from "./deploy.js";
+import { iacBucketPolicy, iacEventSelectors, iacScp, terraformPlan } from "./iac.js";
+import { iacSecurityGroup, iacTrustPolicy } from "./iac-platform.js";
+import { proxyChange, proxyScale } from "./proxy.js";
+import { postureScan, SCANNED } from "./scan.js";
+import { ACCOUNTS, APP_ROLES, DEVELOPERS, HOME_IPS, OFFICE_IPS, ONCALL_USER, SSO_SUFFIX, USER_AGENTS } from "./organisation.js";
 import { ssoRoleActor, userActor, userKey } from "./principals.js";
 import { accessKeyId, type Gen } from "./random.js";
 import { EC2_READS, OBSERVE_READS } from "./reads.js";
-import { type Ctx, emit, type Json, sortByTimes } from "./records.js";
+import { type Actor, type Ctx, emit, type Json, sortByTimes } from "./records.js";
 
 /**
  * Federated console sign-in through IAM Identity Center: an assumed-role
@@ -25,6 +30,12 @@ export function ssoConsoleLogin(c: Ctx, account: string, set: string, person: st
     LoginTo: "https://console.aws.amazon.com/console/home?hashArgs=%23&isauthcode=true&state=hashArgsFromTB_us-east-1_7c1b9e2d4a6f8053",
     SamlProviderArn: `arn:aws:iam::${account}:saml-provider/AWSSSO_${SSO_SUFFIX[set]}_DO_NOT_DELETE`,
   }));
+}
+
+/** A developer reads one of the staging secrets it works with: a read or two, never a sweep. */
+export function developerSecretRead(c: Ctx, account: string, region: string, actor: Actor): void {
+  const secret = c.g.pick(APP_ROLES.filter((app) => app.account === account && app.secret).map((app) => app.secret!));
+  emit(c, account, region, actor, { source: "secretsmanager.amazonaws.com", name: "GetSecretValue", readOnly: true, params: { secretId: secret } }, 5, 40);
 }
 
 /** The on-call IAM user: console with MFA, CLI with an MFA session, and its own key rotation. */
@@ -53,15 +64,8 @@ export function onCall(c: Ctx, forced?: "console" | "cli" | "rotate"): void {
       const call = g.chance(0.7) ? g.pick(OBSERVE_READS)(g, account, "eu-west-1") : g.pick(EC2_READS)(g, account, "eu-west-1");
       emit(c, account, "eu-west-1", actor, call, 2, 20);
     }
-    if (g.chance(0.2)) {
-      emit(c, account, "eu-west-1", actor, {
-        source: "ecs.amazonaws.com",
-        name: "UpdateService",
-        readOnly: false,
-        params: { cluster: "payments", service: "payments-api", desiredCount: g.range(6, 12) },
-        response: { service: { serviceName: "payments-api", status: "ACTIVE" } },
-      });
-    }
+    // Scaling production is a change: the on-call engineer asks the control-plane proxy, not the CLI.
+    if (g.chance(0.2)) proxyScale(c, account);
     return;
   }
   // Key rotation of its own key: CreateAccessKey naming itself is not a key for another user.
@@ -76,8 +80,10 @@ export function onCall(c: Ctx, forced?: "console" | "cli" | "rotate"): void {
  * times between `start` and `end`: IaC applying each kind of change in turn
  * (with short plans), SCP maintenance, a CloudFormation stack that creates a
  * user and a VPC-endpoint bucket policy, the on-call user's key rotation and
- * MFA sign-in, and an Identity Center console sign-in. Random routine
- * activity has them too, but too rarely to rely on in a small sample.
+ * MFA sign-in, an Identity Center console sign-in and a developer's secret
+ * read, HTTPS security group rules and trust policies of both kinds, and the
+ * control-plane proxy's changes. Random routine activity has them too, but
+ * too rarely to rely on in a small sample.
  */
 export function generateSanctionedChanges(g: Gen, start: number, end: number): Json[] {
   const out: Json[] = [];
@@ -97,6 +103,20 @@ export function generateSanctionedChanges(g: Gen, start: number, end: number): J
   onCall(at(), "rotate");
   onCall(at(), "console");
   const c = at();
-  ssoConsoleLogin(c, ACCOUNTS.staging.id, "Developer", c.g.pick(DEVELOPERS), c.g.pick(OFFICE_IPS));
+  const developer = c.g.pick(DEVELOPERS);
+  ssoConsoleLogin(c, ACCOUNTS.staging.id, "Developer", developer, c.g.pick(OFFICE_IPS));
+  developerSecretRead(c, ACCOUNTS.staging.id, "eu-west-1", ssoRoleActor(ACCOUNTS.staging.id, "Developer", developer, c.g.pick(OFFICE_IPS), USER_AGENTS.cliMac));
+  // HTTPS opened to the VPC, and to the internet on the public load balancer's group: port 443, not an admin port.
+  iacSecurityGroup(terraformPlan(at(), ACCOUNTS.prod.id, 10), true);
+  iacSecurityGroup(terraformPlan(at(), ACCOUNTS.staging.id, 10), false);
+  // Both kinds of trust policy: the trusted vendor's account, and the security account's scanner.
+  iacTrustPolicy(terraformPlan(at(), ACCOUNTS.prod.id, 10), "vendor");
+  iacTrustPolicy(terraformPlan(at(), ACCOUNTS.staging.id, 10), "audit");
+  // The control-plane proxy: a snapshot shared with the security account's vault, and a scaling for the on-call engineer.
+  proxyChange(at(), "snapshot");
+  proxyChange(at(), "cache");
+  proxyScale(at());
+  // The posture scanner in every account and region it covers: a full round.
+  for (const where of SCANNED) postureScan(at(), where);
   return sortByTimes(out, times);
 }
