@@ -250,9 +250,24 @@ export function resourcesNamedBy(record: CloudTrailRecord): FindingResource[] {
  * ARN for assumed roles) merged with every entry whose key is a pattern that
  * matches it. Undefined when none does: such a principal is not judged.
  */
+/** Profiles looked up per baseline and principal once: behavioural detectors ask for every record. */
+const profileCache = new WeakMap<Baseline, Map<string, Baseline["profiles"][string] | undefined>>();
+
 export function profileFor(record: CloudTrailRecord, baseline: Baseline): Baseline["profiles"][string] | undefined {
   const arn = principalArn(record);
   if (arn === undefined) return undefined;
+  let byPrincipal = profileCache.get(baseline);
+  if (!byPrincipal) {
+    byPrincipal = new Map();
+    profileCache.set(baseline, byPrincipal);
+  }
+  if (byPrincipal.has(arn)) return byPrincipal.get(arn);
+  const profile = mergedProfile(arn, baseline);
+  byPrincipal.set(arn, profile);
+  return profile;
+}
+
+function mergedProfile(arn: string, baseline: Baseline): Baseline["profiles"][string] | undefined {
   const matching = Object.entries(baseline.profiles).filter(([key]) => key === arn || matchesAny([key], arn));
   if (matching.length === 0) return undefined;
   const union = (pick: (p: Baseline["profiles"][string]) => string[]) => [...new Set(matching.flatMap(([, p]) => pick(p)))];
