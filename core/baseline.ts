@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseCidr } from "./pattern-ip.js";
+import { RemediationConfigSchema } from "./remediation-config.js";
 
 /**
  * The security baseline: what "normal" is for this organisation. It is data in
@@ -89,8 +90,8 @@ export const BaselineSchema = z.strictObject({
    */
   profiles: z.record(principalPattern, ProfileSchema).default({}),
   exceptions: z.array(ExceptionSchema).default([]),
-  /** Remediation modes and guardrails; filled by the remediation workflow. */
-  remediation: z.looseObject({}).default({}),
+  /** Remediation modes, guardrails and rate limits (core/remediation-config.ts documents the keys and the precedence). */
+  remediation: RemediationConfigSchema.prefault({}),
 });
 
 export type Baseline = z.infer<typeof BaselineSchema>;
