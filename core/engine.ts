@@ -21,6 +21,12 @@ export interface EngineOptions {
   rememberFindings?: boolean;
 }
 
+interface SharedMatcher {
+  matches: (event: unknown) => boolean;
+  lastEvent: unknown;
+  lastAnswer: boolean;
+}
+
 export interface SuppressedFinding {
   finding: Finding;
   exception: BaselineException;
@@ -49,16 +55,27 @@ export class DetectionEngine {
   /** Finding id → fingerprint of the record that made it, to tell re-deliveries from reused ids. */
   private readonly emitted = new Map<string, string>();
   private readonly windows: WindowStore;
-  /** Each detector's pattern compiled once: matching runs for every candidate of every record. */
-  private readonly matchers = new Map<Detector, (event: unknown) => boolean>();
+  /**
+   * Each distinct pattern compiled once and shared by the detectors that use
+   * it, remembering its answer for the last event: detectors judging the same
+   * events differently (the change-management family) match each record once.
+   */
+  private readonly matchers = new Map<Detector, SharedMatcher>();
 
   constructor(
     readonly detectors: readonly Detector[],
     private readonly options: EngineOptions,
   ) {
     this.windows = options.windows ?? new MemoryWindowStore();
+    const byPattern = new Map<string, SharedMatcher>();
     for (const detector of detectors) {
-      this.matchers.set(detector, compilePattern(detector.pattern));
+      const key = canonicalJson(detector.pattern);
+      let matcher = byPattern.get(key);
+      if (!matcher) {
+        matcher = { matches: compilePattern(detector.pattern), lastEvent: undefined, lastAnswer: false };
+        byPattern.set(key, matcher);
+      }
+      this.matchers.set(detector, matcher);
       const names = patternEventNames(detector.pattern);
       if (!names) {
         this.unindexed.push(detector);
@@ -73,6 +90,8 @@ export class DetectionEngine {
         }
       }
     }
+    // Every event is also a candidate for the detectors no index covers: merge them in once, not per record.
+    for (const [key, list] of this.index) this.index.set(key, [...list, ...this.unindexed]);
   }
 
   get baseline(): Baseline {
@@ -81,8 +100,7 @@ export class DetectionEngine {
 
   candidates(record: CloudTrailRecord): Detector[] {
     const indexed = this.index.get(`${record.eventSource}|${record.eventName}`);
-    if (!indexed) return this.unindexed;
-    return this.unindexed.length === 0 ? indexed : [...indexed, ...this.unindexed];
+    return indexed ?? this.unindexed;
   }
 
   /**
@@ -124,8 +142,7 @@ export class DetectionEngine {
   }
 
   private runOne(detector: Detector, envelope: CloudTrailEnvelope, result: EngineResult): void | Promise<void> {
-    const matches = this.matchers.get(detector) ?? compilePattern(detector.pattern);
-    if (!matches(envelope)) return;
+    if (!this.matchesEvent(detector, envelope)) return;
     const record = envelope.detail;
     const hit = detector.evaluate(record, { baseline: this.options.baseline });
     if (!hit) return;
@@ -133,6 +150,19 @@ export class DetectionEngine {
     const counted = this.countInWindow(detector, record, hit);
     if (counted instanceof Promise) return counted.then((id) => this.emit(detector, record, hit, id, result));
     return this.emit(detector, record, hit, counted, result);
+  }
+
+  private matchesEvent(detector: Detector, envelope: CloudTrailEnvelope): boolean {
+    let matcher = this.matchers.get(detector);
+    if (!matcher) {
+      matcher = { matches: compilePattern(detector.pattern), lastEvent: undefined, lastAnswer: false };
+      this.matchers.set(detector, matcher);
+    }
+    if (matcher.lastEvent !== envelope) {
+      matcher.lastAnswer = matcher.matches(envelope);
+      matcher.lastEvent = envelope;
+    }
+    return matcher.lastAnswer;
   }
 
   private emit(detector: Detector, record: CloudTrailRecord, hit: DetectorHit, id: string | undefined, result: EngineResult): void {

@@ -27,8 +27,17 @@ export const DETAIL_TYPES: Record<EventType, string> = {
  */
 export const SIGN_IN_DETAIL_TYPES = ["AWS Console Sign In via CloudTrail", "AWS Console Signin via CloudTrail"];
 
+const sources = new Map<string, string>();
+
 export function sourceOf(eventSource: string): string {
-  return "aws." + eventSource.replace(/\.amazonaws\.com$/, "");
+  let source = sources.get(eventSource);
+  if (source === undefined) {
+    source = "aws." + eventSource.replace(/\.amazonaws\.com$/, "");
+    // Bounded by the number of AWS services in practice; cleared if input is hostile.
+    if (sources.size > 4096) sources.clear();
+    sources.set(eventSource, source);
+  }
+  return source;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -52,7 +61,7 @@ export function toEnvelope(record: CloudTrailRecord): CloudTrailEnvelope {
     "detail-type": DETAIL_TYPES[record.eventType],
     source: sourceOf(record.eventSource),
     account: record.recipientAccountId,
-    time: record.eventTime.replace(/\.\d+Z$/, "Z"),
+    time: record.eventTime.length === 20 ? record.eventTime : record.eventTime.replace(/\.\d+Z$/, "Z"),
     region: record.awsRegion,
     resources: [],
     detail: record,

@@ -37,7 +37,24 @@ function parseV6(text: string): bigint {
   return groups.reduce((acc, group) => (acc << 16n) | BigInt(parseInt(group, 16)), 0n);
 }
 
+/**
+ * Source addresses repeat across millions of records, and parsing one costs
+ * BigInt arithmetic: remember recent ones. Cleared when full, so memory stays
+ * bounded whatever the input.
+ */
+const ipCache = new Map<string, IpAddress | null>();
+const IP_CACHE_LIMIT = 8192;
+
 export function parseIp(text: string): IpAddress | undefined {
+  const cached = ipCache.get(text);
+  if (cached !== undefined) return cached ?? undefined;
+  const parsed = parseIpUncached(text);
+  if (ipCache.size >= IP_CACHE_LIMIT) ipCache.clear();
+  ipCache.set(text, parsed ?? null);
+  return parsed;
+}
+
+function parseIpUncached(text: string): IpAddress | undefined {
   // Zone ids (fe80::1%eth0) identify an interface, not part of the address.
   const address = text.includes("%") ? text.slice(0, text.indexOf("%")) : text;
   const version = isIP(address);
