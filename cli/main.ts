@@ -7,6 +7,7 @@ import { baselineCommand } from "./baseline-command.js";
 import { detectorsCommand } from "./detectors-command.js";
 import { EXIT, EXIT_CODES_HELP, UsageError, type ExitCode } from "./exit-codes.js";
 import { exitQuietlyOnClosedPipe, processIo, type Io } from "./io.js";
+import { remediationsCommand } from "./remediations-command.js";
 import { replayCommand } from "./replay-command.js";
 import { reportCommand } from "./report-command.js";
 
@@ -37,11 +38,14 @@ Examples:
   $ trailwarden replay ./AWSLogs --baseline baseline.yaml --format jsonl
   $ trailwarden report samples --baseline samples/baseline.yaml --html report.html
   $ trailwarden detectors list --format json
+  $ trailwarden remediations list
+  $ trailwarden replay samples --baseline samples/baseline.yaml --remediate plan
 ${EXIT_CODES_HELP}`,
     );
   program.addCommand(replayCommand(io, setExit));
   program.addCommand(reportCommand(io, setExit));
   program.addCommand(detectorsCommand(io));
+  program.addCommand(remediationsCommand(io));
   program.addCommand(baselineCommand(io, setExit));
   program.exitOverride();
   for (const command of program.commands) {

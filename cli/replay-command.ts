@@ -7,7 +7,28 @@ import { currentTime, expiredExceptions } from "../core/exceptions.js";
 import { replay, type Rejection } from "../core/replay.js";
 import { atLeast, SEVERITIES, type Severity } from "../core/severity.js";
 import { detectors } from "../detectors/index.js";
-import { EXIT, EXIT_CODES_HELP, combineExitCodes, type ExitCode } from "./exit-codes.js";
+import { EXIT, EXIT_CODES_HELP, UsageError, combineExitCodes, type ExitCode } from "./exit-codes.js";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { denyAll, LocalWorkflow, promptApproval } from "../core/local-workflow.js";
+import type { RemediationResult } from "../core/remediation.js";
+import { memoryStores } from "../core/stores.js";
+import type { RemediateStep } from "../core/workflow.js";
+import { createRemediateHandler, type MetricsLike } from "../functions/remediate.js";
+import { RemediatorCredentials } from "../remediations/credentials.js";
+import { remediations } from "../remediations/registry.js";
+import {
+  awsClientConfig,
+  callerIdentity,
+  cliRegion,
+  confirm,
+  formatPlanBlock,
+  formatPlanLine,
+  formatResultLine,
+  formatResultsBlock,
+  planLive,
+  planOffline,
+  type RemediationPlanEntry,
+} from "./remediate-output.js";
 import { startProgress } from "./progress.js";
 import { DirectorySink, JsonLinesSink, OcsfLinesSink, TableSink, type FindingSink } from "./sinks.js";
 import { formatSummary, formatSuppressedTable } from "./summary.js";
@@ -20,6 +41,10 @@ interface ReplayFlags {
   minSeverity: Severity;
   failOn?: Severity;
   showSuppressed?: boolean;
+  remediate?: "plan" | "apply";
+  live?: boolean;
+  yes?: boolean;
+  approve?: "deny" | "prompt";
 }
 
 /** Past this many lines of rejections per file, the rest are only counted. */
@@ -35,6 +60,10 @@ export function replayCommand(io: Io, setExit: (code: ExitCode) => void): Comman
     .addOption(new Option("--min-severity <severity>", "print findings at or above (--out still gets all)").choices([...SEVERITIES]).default("info"))
     .addOption(new Option("--fail-on <severity>", "exit 2 when a finding is at or above").choices([...SEVERITIES]))
     .option("--show-suppressed", "also list findings that baseline exceptions suppressed, with the exception's owner and expiry")
+    .addOption(new Option("--remediate <what>", "plan: show each finding's remediation and its mode; apply: run them (needs --live)").choices(["plan", "apply"]))
+    .option("--live", "with --remediate: use the real AWS account (read-only plan, or apply), through the remediator role")
+    .option("--yes", "with --remediate apply: do not ask for confirmation")
+    .addOption(new Option("--approve <how>", "with --remediate apply: who decides approval-mode remediations (default deny)").choices(["deny", "prompt"]))
     .addHelpText(
       "after",
       `
@@ -43,8 +72,32 @@ Formats:
   jsonl  one finding per line on stdout and nothing else; the summary goes to stderr
   ocsf   one OCSF Detection Finding per line on stdout; the summary goes to stderr
 
+Remediation (--remediate):
+  plan   offline (no AWS): for every finding that proposes a remediation, its
+         mode from the baseline's remediation rules (off / dry-run / approval /
+         auto, and the rule that chose it), the intended change from the
+         finding alone, or why nothing will run (a guardrail refusal: protected
+         principal, the pipeline's own change, kill switch). Rate limits and
+         locks are not evaluated offline.
+         With --live: the read-only plan against the account instead, through
+         the remediator role (STS AssumeRole into each finding's account).
+  apply  requires --live and AWS credentials from the default chain; asks for
+         confirmation on a terminal unless --yes (without a terminal, --yes is
+         required); runs every finding through the remediation workflow (the
+         same state machine, run locally) in the mode the baseline sets;
+         --approve deny (default) denies approval-mode steps, --approve prompt
+         asks at the terminal.
+  In table format the plans (or results) follow the findings table as
+  indented lines. In jsonl and ocsf formats stdout keeps one finding per line;
+  plans and results go to stderr as JSON lines with "type":
+  "remediation-plan" or "remediation-result".
+  TRAILWARDEN_AWS_ENDPOINT points every AWS client at another endpoint (moto).
+
 Examples:
   $ trailwarden replay samples
+  $ trailwarden replay samples --baseline samples/baseline.yaml --remediate plan
+  $ trailwarden replay logs/ --baseline baseline.yaml --remediate plan --live
+  $ trailwarden replay logs/ --baseline baseline.yaml --remediate apply --live --approve prompt
   $ trailwarden replay ./AWSLogs/111122223333/CloudTrail/ --baseline baseline.yaml
   $ trailwarden replay trail.json.gz --format jsonl | jq .summary
   $ zcat *.json.gz | trailwarden replay - --format jsonl
@@ -61,8 +114,24 @@ ${EXIT_CODES_HELP}`,
     });
 }
 
+function checkRemediateFlags(paths: string[], flags: ReplayFlags): void {
+  if (!flags.remediate) {
+    const stray = [flags.live && "--live", flags.yes && "--yes", flags.approve && "--approve"].filter(Boolean);
+    if (stray.length > 0) throw new UsageError(`${stray.join(", ")} only go with --remediate`);
+    return;
+  }
+  if (flags.remediate === "apply" && !flags.live) {
+    throw new UsageError("--remediate apply changes real resources and needs --live (try --remediate plan to see what it would do)");
+  }
+  if (flags.remediate === "plan" && (flags.yes || flags.approve)) throw new UsageError("--yes and --approve only go with --remediate apply");
+  if (flags.approve === "prompt" && paths.includes("-")) throw new UsageError("--approve prompt reads answers from stdin, so logs cannot come from stdin (-)");
+}
+
 async function runReplay(paths: string[], flags: ReplayFlags, io: Io): Promise<ExitCode> {
+  checkRemediateFlags(paths, flags);
   const baseline: Baseline = flags.baseline ? loadBaselineFile(flags.baseline) : DEFAULT_BASELINE;
+  const caller = flags.live ? await callerIdentity(`--remediate ${flags.remediate} --live`) : undefined;
+  const proposing: Finding[] = [];
   for (const { index, exception } of expiredExceptions(baseline, currentTime())) {
     io.err(
       `trailwarden: warning: exception ${index} (${exception.detector}, owner ${exception.owner}) expired on ${exception.expires}: ` +
@@ -91,6 +160,7 @@ async function runReplay(paths: string[], flags: ReplayFlags, io: Io): Promise<E
           return;
         }
         await printed.write(finding);
+        if (flags.remediate && finding.remediation) proposing.push(finding);
       },
       onRejection(rejection: Rejection) {
         const shown = (shownPerFile.get(rejection.file) ?? 0) + 1;
@@ -112,6 +182,8 @@ async function runReplay(paths: string[], flags: ReplayFlags, io: Io): Promise<E
   }
   await printed.close();
   if (flags.showSuppressed) printSuppressed(suppressed, flags.format, io);
+  if (flags.remediate === "plan") await printPlans(proposing, baseline, flags, io);
+  if (flags.remediate === "apply") await applyRemediations(proposing, baseline, flags, io, caller!);
 
   const text = formatSummary(summary, {
     hiddenBelowMinSeverity: hidden,
@@ -137,4 +209,70 @@ function printSuppressed(entries: SuppressedFinding[], format: ReplayFlags["form
   for (const { finding, exception } of entries) {
     io.err(`trailwarden: suppressed ${finding.id} ${finding.detector} at ${finding.time}: exception of ${exception.owner} until ${exception.expires} (${exception.reason})\n`);
   }
+}
+
+function remediatorCredentials(baseline: Baseline): RemediatorCredentials {
+  const clientConfig = awsClientConfig();
+  return new RemediatorCredentials({ roleName: baseline.remediation.remediatorRoleName, clientConfig: { region: cliRegion(), ...clientConfig } });
+}
+
+/** Offline intents, or (--live) read-only plans, after the findings: indented in table format, JSON lines on stderr otherwise. */
+async function printPlans(findings: readonly Finding[], baseline: Baseline, flags: ReplayFlags, io: Io): Promise<void> {
+  const byId = new Map(remediations.map((r) => [r.id, r]));
+  const ordered = [...findings].sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
+  const entries: RemediationPlanEntry[] = [];
+  if (flags.live) {
+    const credentials = remediatorCredentials(baseline);
+    for (const finding of ordered) entries.push(await planLive(finding, byId, baseline, (target) => credentials.clients(target)));
+  } else {
+    for (const finding of ordered) entries.push(planOffline(finding, byId, baseline));
+  }
+  if (flags.format === "table") io.out(formatPlanBlock(entries, Boolean(flags.live)));
+  else for (const entry of entries) io.err(formatPlanLine(entry));
+}
+
+const noMetrics: MetricsLike = { addDimension: () => undefined, addMetric: () => undefined, publishStoredMetrics: () => undefined } as unknown as MetricsLike;
+
+/** Runs each proposing finding through the local remediation workflow against the real account. */
+async function applyRemediations(findings: readonly Finding[], baseline: Baseline, flags: ReplayFlags, io: Io, caller: string): Promise<void> {
+  if (findings.length === 0) {
+    io.err("trailwarden: no finding proposes a remediation: nothing to apply\n");
+    return;
+  }
+  if (!flags.yes) {
+    const isTTY = Boolean((io.stdin as { isTTY?: boolean }).isTTY);
+    if (!isTTY) throw new UsageError("--remediate apply asks for confirmation on a terminal; pass --yes to run without one");
+    const accounts = [...new Set(findings.map((f) => f.account))].sort().join(", ");
+    const question =
+      `\nApply remediations for ${findings.length} finding(s) in account(s) ${accounts} as ${caller}, ` +
+      `in the modes the baseline sets (approvals: ${flags.approve ?? "deny"})? [y/N] `;
+    if (!(await confirm(question, io))) {
+      io.err("trailwarden: not confirmed: nothing applied\n");
+      return;
+    }
+  }
+  const credentials = remediatorCredentials(baseline);
+  const results: RemediationResult[] = [];
+  const handler = createRemediateHandler({
+    remediations,
+    baseline,
+    clients: (target) => credentials.clients(target),
+    stores: memoryStores(),
+    sinks: [{ result: (result) => void results.push(result) }],
+    logger: new Logger({ serviceName: "trailwarden-cli", logLevel: "SILENT" }),
+    metrics: noMetrics,
+  });
+  const workflow = new LocalWorkflow({
+    remediate: (input: RemediateStep) => handler(input),
+    approve: flags.approve === "prompt" ? promptApproval({ input: io.stdin, output: process.stderr, approver: caller }) : denyAll,
+  });
+  const ordered = [...findings].sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
+  const failures: string[] = [];
+  for (const finding of ordered) {
+    const outcome = await workflow.start(finding);
+    if (outcome.status === "failed") failures.push(`${finding.id}: ${outcome.error}`);
+  }
+  if (flags.format === "table") io.out(formatResultsBlock(results));
+  else for (const result of results) io.err(formatResultLine(result));
+  for (const failure of failures) io.err(`trailwarden: remediation workflow failed for ${failure}\n`);
 }

@@ -1,18 +1,19 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { MetricUnit, Metrics } from "@aws-lambda-powertools/metrics";
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import type { STSClient } from "@aws-sdk/client-sts";
 import { z } from "zod";
 import { DEFAULT_BASELINE, type Baseline } from "../core/baseline.js";
 import { loadBaselineFile } from "../core/baseline-file.js";
 import { canonicalJson } from "../core/canonical-json.js";
 import type { Finding } from "../core/finding.js";
-import { assertNotRefused, evaluateGuardrails, REMEDIATION_SESSION_NAME, takeLock, type GuardrailDecision } from "../core/guardrails.js";
+import { assertNotRefused, evaluateGuardrails, takeLock, type GuardrailDecision } from "../core/guardrails.js";
 import { resolveMode, REMEDIATION_MODES } from "../core/remediation-config.js";
 import { classifyAwsError, RemediationError, VerificationFailedError } from "../core/remediation-errors.js";
 import { RESULT_STATUSES, type AwsClients, type Plan, type Remediation, type RemediationResult } from "../core/remediation.js";
 import { SEVERITIES } from "../core/severity.js";
 import { memoryStores, type RemediationStores } from "../core/stores.js";
 import type { CaughtError, RemediateStep, RemediationSink, WorkflowState } from "../core/workflow.js";
+import { remediatorClients as credentialClients } from "../remediations/credentials.js";
 import { remediations as registry } from "../remediations/registry.js";
 
 /**
@@ -238,41 +239,13 @@ export function createRemediateHandler(deps: RemediateDependencies) {
   };
 }
 
-function partitionOf(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
-}
-
 /**
  * Clients that act as the remediator role in the finding's account, assumed
- * with the session name the guardrails recognise as the pipeline's own.
+ * with the session name the guardrails recognise as the pipeline's own
+ * (remediations/credentials.ts: cached per account until shortly before expiry).
  */
-export function remediatorClients(roleName: string, sts: STSClient = new STSClient({})) {
-  type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: Date };
-  const cache = new Map<string, Promise<Credentials>>();
-  async function assume(account: string, region: string): Promise<Credentials> {
-    const { Credentials: c } = await sts.send(
-      new AssumeRoleCommand({ RoleArn: `arn:${partitionOf(region)}:iam::${account}:role/${roleName}`, RoleSessionName: REMEDIATION_SESSION_NAME, DurationSeconds: 900 }),
-    );
-    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) throw new Error(`STS returned no credentials for ${roleName} in ${account}`);
-    return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
-  }
-  function credentials(account: string, region: string): () => Promise<Credentials> {
-    return async () => {
-      const cached = cache.get(account);
-      const fresh = cached && (await cached.catch(() => undefined));
-      if (fresh && fresh.expiration.getTime() - Date.now() > 60_000) return fresh;
-      const pending = assume(account, region);
-      cache.set(account, pending);
-      return pending;
-    };
-  }
-  return ({ account, region }: { account: string; region: string }): AwsClients => ({
-    client<T>(ctor: new (config: Record<string, unknown>) => T, clientRegion?: string): T {
-      return new ctor({ region: clientRegion ?? region, credentials: credentials(account, region) });
-    },
-  });
+export function remediatorClients(roleName: string, sts?: STSClient) {
+  return credentialClients({ roleName, ...(sts ? { sts } : {}) });
 }
 
 /** Results as structured logs, until the stack wires the SNS, S3 and Slack sinks. */
