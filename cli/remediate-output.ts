@@ -1,5 +1,4 @@
 import { createInterface } from "node:readline/promises";
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { Baseline } from "../core/baseline.js";
 import type { Finding } from "../core/finding.js";
 import { staticRefusal } from "../core/guardrails.js";
@@ -76,6 +75,8 @@ function firstLine(error: unknown): string {
 export async function callerIdentity(what: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   // The SDK's notice about its future Node versions is not about this command; keep its stderr to one line.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  // Loaded here, not at start-up: only --live needs the SDK.
+  const { GetCallerIdentityCommand, STSClient } = await import("@aws-sdk/client-sts");
   const sts = new STSClient({ region: cliRegion(env), ...awsClientConfig(env), maxAttempts: 2 });
   try {
     const credentials = sts.config.credentials as unknown as () => Promise<unknown>;

@@ -1,7 +1,6 @@
 import { Command, Option } from "commander";
 import type { Remediation } from "../core/remediation.js";
 import { detectors } from "../detectors/index.js";
-import { remediations } from "../remediations/registry.js";
 import { table } from "./format.js";
 import type { Io } from "./io.js";
 
@@ -53,7 +52,9 @@ Examples:
   $ trailwarden remediations list --format json | jq -r '.[] | select(.risk == "high") | .id'
   $ trailwarden remediations list --format json | jq -r '[.[].permissions[]] | unique[]'`,
     )
-    .action((flags: { format: "table" | "json" }) => {
+    .action(async (flags: { format: "table" | "json" }) => {
+      // Loaded on use: the remediations bring the AWS SDK clients, which other commands do not need.
+      const { remediations } = await import("../remediations/registry.js");
       const list = remediations.map(describeRemediation).sort((a, b) => a.id.localeCompare(b.id));
       if (flags.format === "json") {
         io.out(JSON.stringify(list, null, 2) + "\n");

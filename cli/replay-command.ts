@@ -8,33 +8,13 @@ import { replay, type Rejection } from "../core/replay.js";
 import { atLeast, SEVERITIES, type Severity } from "../core/severity.js";
 import { detectors } from "../detectors/index.js";
 import { EXIT, EXIT_CODES_HELP, UsageError, combineExitCodes, type ExitCode } from "./exit-codes.js";
-import { Logger } from "@aws-lambda-powertools/logger";
-import { denyAll, LocalWorkflow, promptApproval } from "../core/local-workflow.js";
-import type { RemediationResult } from "../core/remediation.js";
-import { memoryStores } from "../core/stores.js";
-import type { RemediateStep } from "../core/workflow.js";
-import { createRemediateHandler, type MetricsLike } from "../functions/remediate.js";
-import { RemediatorCredentials } from "../remediations/credentials.js";
-import { remediations } from "../remediations/registry.js";
-import {
-  awsClientConfig,
-  callerIdentity,
-  cliRegion,
-  confirm,
-  formatPlanBlock,
-  formatPlanLine,
-  formatResultLine,
-  formatResultsBlock,
-  planLive,
-  planOffline,
-  type RemediationPlanEntry,
-} from "./remediate-output.js";
+import { callerIdentity } from "./remediate-output.js";
 import { startProgress } from "./progress.js";
 import { DirectorySink, JsonLinesSink, OcsfLinesSink, TableSink, type FindingSink } from "./sinks.js";
 import { formatSummary, formatSuppressedTable } from "./summary.js";
 import type { Io } from "./io.js";
 
-interface ReplayFlags {
+export interface ReplayFlags {
   baseline?: string;
   format: "table" | "jsonl" | "ocsf";
   out?: string;
@@ -182,8 +162,11 @@ async function runReplay(paths: string[], flags: ReplayFlags, io: Io): Promise<E
   }
   await printed.close();
   if (flags.showSuppressed) printSuppressed(suppressed, flags.format, io);
-  if (flags.remediate === "plan") await printPlans(proposing, baseline, flags, io);
-  if (flags.remediate === "apply") await applyRemediations(proposing, baseline, flags, io, caller!);
+  if (flags.remediate) {
+    const { applyRemediations, printPlans } = await import("./replay-remediate.js");
+    if (flags.remediate === "plan") await printPlans(proposing, baseline, flags, io);
+    else await applyRemediations(proposing, baseline, flags, io, caller!);
+  }
 
   const text = formatSummary(summary, {
     hiddenBelowMinSeverity: hidden,
@@ -209,70 +192,4 @@ function printSuppressed(entries: SuppressedFinding[], format: ReplayFlags["form
   for (const { finding, exception } of entries) {
     io.err(`trailwarden: suppressed ${finding.id} ${finding.detector} at ${finding.time}: exception of ${exception.owner} until ${exception.expires} (${exception.reason})\n`);
   }
-}
-
-function remediatorCredentials(baseline: Baseline): RemediatorCredentials {
-  const clientConfig = awsClientConfig();
-  return new RemediatorCredentials({ roleName: baseline.remediation.remediatorRoleName, clientConfig: { region: cliRegion(), ...clientConfig } });
-}
-
-/** Offline intents, or (--live) read-only plans, after the findings: indented in table format, JSON lines on stderr otherwise. */
-async function printPlans(findings: readonly Finding[], baseline: Baseline, flags: ReplayFlags, io: Io): Promise<void> {
-  const byId = new Map(remediations.map((r) => [r.id, r]));
-  const ordered = [...findings].sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
-  const entries: RemediationPlanEntry[] = [];
-  if (flags.live) {
-    const credentials = remediatorCredentials(baseline);
-    for (const finding of ordered) entries.push(await planLive(finding, byId, baseline, (target) => credentials.clients(target)));
-  } else {
-    for (const finding of ordered) entries.push(planOffline(finding, byId, baseline));
-  }
-  if (flags.format === "table") io.out(formatPlanBlock(entries, Boolean(flags.live)));
-  else for (const entry of entries) io.err(formatPlanLine(entry));
-}
-
-const noMetrics: MetricsLike = { addDimension: () => undefined, addMetric: () => undefined, publishStoredMetrics: () => undefined } as unknown as MetricsLike;
-
-/** Runs each proposing finding through the local remediation workflow against the real account. */
-async function applyRemediations(findings: readonly Finding[], baseline: Baseline, flags: ReplayFlags, io: Io, caller: string): Promise<void> {
-  if (findings.length === 0) {
-    io.err("trailwarden: no finding proposes a remediation: nothing to apply\n");
-    return;
-  }
-  if (!flags.yes) {
-    const isTTY = Boolean((io.stdin as { isTTY?: boolean }).isTTY);
-    if (!isTTY) throw new UsageError("--remediate apply asks for confirmation on a terminal; pass --yes to run without one");
-    const accounts = [...new Set(findings.map((f) => f.account))].sort().join(", ");
-    const question =
-      `\nApply remediations for ${findings.length} finding(s) in account(s) ${accounts} as ${caller}, ` +
-      `in the modes the baseline sets (approvals: ${flags.approve ?? "deny"})? [y/N] `;
-    if (!(await confirm(question, io))) {
-      io.err("trailwarden: not confirmed: nothing applied\n");
-      return;
-    }
-  }
-  const credentials = remediatorCredentials(baseline);
-  const results: RemediationResult[] = [];
-  const handler = createRemediateHandler({
-    remediations,
-    baseline,
-    clients: (target) => credentials.clients(target),
-    stores: memoryStores(),
-    sinks: [{ result: (result) => void results.push(result) }],
-    logger: new Logger({ serviceName: "trailwarden-cli", logLevel: "SILENT" }),
-    metrics: noMetrics,
-  });
-  const workflow = new LocalWorkflow({
-    remediate: (input: RemediateStep) => handler(input),
-    approve: flags.approve === "prompt" ? promptApproval({ input: io.stdin, output: process.stderr, approver: caller }) : denyAll,
-  });
-  const ordered = [...findings].sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
-  const failures: string[] = [];
-  for (const finding of ordered) {
-    const outcome = await workflow.start(finding);
-    if (outcome.status === "failed") failures.push(`${finding.id}: ${outcome.error}`);
-  }
-  if (flags.format === "table") io.out(formatResultsBlock(results));
-  else for (const result of results) io.err(formatResultLine(result));
-  for (const failure of failures) io.err(`trailwarden: remediation workflow failed for ${failure}\n`);
 }
