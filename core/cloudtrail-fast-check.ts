@@ -23,7 +23,10 @@ function optStrings(object: Obj, keys: readonly string[]): boolean {
 
 function identityOk(identity: unknown): boolean {
   if (!isObject(identity) || typeof identity.type !== "string") return false;
-  if (!optStrings(identity, ["principalId", "arn", "accountId", "accessKeyId", "userName", "invokedBy"])) return false;
+  const id = identity;
+  if (!optString(id.principalId) || !optString(id.arn) || !optString(id.accountId) || !optString(id.accessKeyId) || !optString(id.userName) || !optString(id.invokedBy)) {
+    return false;
+  }
   const context = identity.sessionContext;
   if (context === undefined) return true;
   if (!isObject(context) || !optStrings(context, ["ec2RoleDelivery", "sourceIdentity"])) return false;
@@ -54,7 +57,11 @@ export function passesFastCheck(raw: Obj): boolean {
     nonEmpty(raw.recipientAccountId) &&
     identityOk(raw.userIdentity) &&
     (raw.eventID === undefined || nonEmpty(raw.eventID)) &&
-    optStrings(raw, ["eventVersion", "sourceIPAddress", "userAgent", "errorCode", "errorMessage"]) &&
+    optString(raw.eventVersion) &&
+    optString(raw.sourceIPAddress) &&
+    optString(raw.userAgent) &&
+    optString(raw.errorCode) &&
+    optString(raw.errorMessage) &&
     optJson(raw.requestParameters) &&
     optJson(raw.responseElements) &&
     optJson(raw.additionalEventData) &&

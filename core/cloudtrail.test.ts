@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { docRecords, otrfRecords } from "../test/support/fixtures.js";
+import { isRealUtcTime } from "./cloudtrail-patterns.js";
 import { mfaUsed, normaliseRecord, principalArn } from "./cloudtrail.js";
 
 const clone = <T>(value: T): T => structuredClone(value);
@@ -123,5 +124,22 @@ describe("normaliseRecord on refused values", () => {
     const { eventID: _, ...noId } = valid();
     const result = normaliseRecord(noId);
     expect(result.ok && result.warnings).toEqual(["eventID missing"]);
+  });
+});
+
+describe("isRealUtcTime", () => {
+  it.each([
+    ["2024-02-29T00:00:00Z", true],
+    ["2023-02-29T00:00:00Z", false],
+    ["2000-02-29T23:59:59Z", true],
+    ["1900-02-29T00:00:00Z", false],
+    ["2024-05-01T12:00:00.123Z", true],
+    ["2024-05-01T12:00:00.Z", false],
+    ["2024-04-31T12:00:00Z", false],
+    ["2024-05-01 12:00:00Z", false],
+    ["2024-05-01T12:00:00", false],
+    ["2024-5-01T12:00:00Z", false],
+  ])("%s is %s", (text, real) => {
+    expect(isRealUtcTime(text)).toBe(real);
   });
 });

@@ -50,7 +50,8 @@ export const ENGINE_WARNINGS = {
  */
 export class DetectionEngine {
   readonly warnings = new Counters();
-  private readonly index = new Map<string, Detector[]>();
+  /** eventSource → eventName → candidate detectors (no string built per record). */
+  private readonly index = new Map<string, Map<string, Detector[]>>();
   private readonly unindexed: Detector[] = [];
   /** Finding id → fingerprint of the record that made it, to tell re-deliveries from reused ids. */
   private readonly emitted = new Map<string, string>();
@@ -83,15 +84,16 @@ export class DetectionEngine {
       }
       for (const source of names.sources) {
         for (const name of names.names) {
-          const key = `${source}|${name}`;
-          const list = this.index.get(key) ?? [];
+          let byName = this.index.get(source);
+          if (!byName) this.index.set(source, (byName = new Map()));
+          const list = byName.get(name) ?? [];
           list.push(detector);
-          this.index.set(key, list);
+          byName.set(name, list);
         }
       }
     }
     // Every event is also a candidate for the detectors no index covers: merge them in once, not per record.
-    for (const [key, list] of this.index) this.index.set(key, [...list, ...this.unindexed]);
+    for (const byName of this.index.values()) for (const [name, list] of byName) byName.set(name, [...list, ...this.unindexed]);
   }
 
   get baseline(): Baseline {
@@ -99,8 +101,7 @@ export class DetectionEngine {
   }
 
   candidates(record: CloudTrailRecord): Detector[] {
-    const indexed = this.index.get(`${record.eventSource}|${record.eventName}`);
-    return indexed ?? this.unindexed;
+    return this.index.get(record.eventSource)?.get(record.eventName) ?? this.unindexed;
   }
 
   /**
