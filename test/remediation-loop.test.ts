@@ -8,7 +8,8 @@ import { GuardrailRefusedError } from "../core/remediation-errors.js";
 import { memoryStores } from "../core/stores.js";
 import { detectors } from "../detectors/index.js";
 import { remediations as registry } from "../remediations/registry.js";
-import { cloudTrailRecordFor, MOTO_ACCOUNT, remediationHarness, SCENARIOS, type SentCommand } from "./support/remediation-fixtures.js";
+import { cloudTrailRecordFor, MOTO_ACCOUNT, remediationHarness, type SentCommand } from "./support/remediation-fixtures.js";
+import { SCENARIOS } from "./support/remediation-scenarios.js";
 
 /**
  * Loop-proofing: trailwarden must never react to its own changes. Every write

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { remediations as registry } from "../remediations/registry.js";
-import { NOT_IN_SCENARIOS, remediationHarness, SCENARIOS } from "./support/remediation-fixtures.js";
+import { remediationHarness } from "./support/remediation-fixtures.js";
+import { NOT_IN_SCENARIOS, SCENARIOS } from "./support/remediation-scenarios.js";
 
 /**
  * Every remediation moto can run, end to end: the resource made non-compliant
