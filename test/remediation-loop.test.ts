@@ -8,7 +8,7 @@ import { GuardrailRefusedError } from "../core/remediation-errors.js";
 import { memoryStores } from "../core/stores.js";
 import { detectors } from "../detectors/index.js";
 import { remediations as registry } from "../remediations/registry.js";
-import { cloudTrailRecordFor, MOTO_ACCOUNT, remediationHarness, type SentCommand } from "./support/remediation-fixtures.js";
+import { cloudTrailRecordFor, remediationHarness, type SentCommand } from "./support/remediation-fixtures.js";
 import { SCENARIOS } from "./support/remediation-scenarios.js";
 
 /**
@@ -23,27 +23,29 @@ import { SCENARIOS } from "./support/remediation-scenarios.js";
 
 interface Replayed {
   call: SentCommand;
+  /** The account the remediation acted in (the finding's). */
+  account: string;
   findings: Finding[];
 }
 
 describe("remediator's own changes do not loop", () => {
-  const writes: SentCommand[] = [];
+  const writes: { call: SentCommand; account: string }[] = [];
   const replayed: Replayed[] = [];
 
   beforeAll(async () => {
     for (const scenario of SCENARIOS) {
-      const { finding } = await scenario.arrange();
-      const harness = remediationHarness();
-      const result = await harness.run(finding);
+      const arranged = await scenario.arrange();
+      const harness = remediationHarness(arranged.harness);
+      const result = await harness.run(arranged.finding);
       if (result.status !== "verified") throw new Error(`${scenario.remediation} (${scenario.name}) ended ${result.status}: ${result.reason ?? ""}`);
-      writes.push(...harness.writes());
+      writes.push(...harness.writes().map((call) => ({ call, account: arranged.finding.account })));
     }
     const engine = new DetectionEngine(detectors, { baseline: DEFAULT_BASELINE });
-    for (const call of writes) {
-      const normalised = normaliseRecord(cloudTrailRecordFor(call, MOTO_ACCOUNT));
+    for (const { call, account } of writes) {
+      const normalised = normaliseRecord(cloudTrailRecordFor(call, account));
       if (!normalised.ok) throw new Error(`${call.client}:${call.command} makes no valid record: ${normalised.reason}`);
       const result = await engine.process(normalised.record);
-      replayed.push({ call, findings: [...result.findings, ...result.suppressed.map((s) => s.finding)] });
+      replayed.push({ call, account, findings: [...result.findings, ...result.suppressed.map((s) => s.finding)] });
     }
   }, 120_000);
 
@@ -51,7 +53,8 @@ describe("remediator's own changes do not loop", () => {
   const findings = () => replayed.flatMap((r) => r.findings);
 
   it("captures a write from every scenario", () => {
-    expect(new Set(writes.map((w) => w.command)).size).toBeGreaterThan(10);
+    expect(new Set(writes.map((w) => w.call.command)).size).toBeGreaterThan(10);
+    expect(writes.filter((w) => w.call.client === "S3ControlClient").map((w) => [w.call.command, w.account])).toEqual([["PutPublicAccessBlock", "111122223333"]]);
   });
 
   it("some of the remediator's writes match detectors", () => {
@@ -70,8 +73,8 @@ describe("remediator's own changes do not loop", () => {
     for (const finding of findings()) {
       expect(finding.actor).toMatchObject({
         type: "AssumedRole",
-        arn: `arn:aws:sts::${MOTO_ACCOUNT}:assumed-role/trailwarden-remediator/trailwarden-remediation`,
-        sessionIssuer: `arn:aws:iam::${MOTO_ACCOUNT}:role/trailwarden-remediator`,
+        arn: `arn:aws:sts::${finding.account}:assumed-role/trailwarden-remediator/trailwarden-remediation`,
+        sessionIssuer: `arn:aws:iam::${finding.account}:role/trailwarden-remediator`,
       });
       expect(isOwnChange(finding.actor, DEFAULT_BASELINE.remediation.remediatorRoleName)).toBe(true);
     }

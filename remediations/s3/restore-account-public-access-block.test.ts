@@ -4,17 +4,16 @@ import {
   PutPublicAccessBlockCommand,
   S3ControlClient,
 } from "@aws-sdk/client-s3-control";
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_BASELINE } from "../../core/baseline.js";
 import { normaliseRecord } from "../../core/cloudtrail.js";
 import { buildFinding, findingIdFromEvent, type Finding } from "../../core/finding.js";
-import type { AwsClients, ClientConstructor } from "../../core/remediation.js";
+import type { AwsClients } from "../../core/remediation.js";
 import { AccessDeniedError, InvalidRequestError, ThrottledError } from "../../core/remediation-errors.js";
 import detector from "../../detectors/s3/account-public-access-block-removed.js";
-import { motoClientConfig } from "../../test/support/aws.js";
 import { recordingClients } from "../../test/support/recording-clients.js";
+import { s3ControlOnMoto } from "../../test/support/s3-control.js";
 import { iamActionFor } from "../iam-actions.js";
 import { isReadOnlyCommand, undeclaredActions } from "../permissions.js";
 import remediation from "./restore-account-public-access-block.js";
@@ -97,49 +96,11 @@ describe("s3.restore-account-public-access-block with a mocked S3 Control", () =
   });
 });
 
-/**
- * moto serves S3 Control, but the SDK puts the account id into the host name
- * (`<account>.<endpoint host>`). With the endpoint spelled `localhost` that URL
- * is valid (with `127.0.0.1` the SDK cannot even build it); this middleware
- * then sends the request to moto's loopback address. moto reads the account
- * from the x-amz-account-id header and refuses other accounts than the
- * caller's, so the test assumes a role in the finding's account first, as the
- * pipeline does in the cloud.
- */
-function withHostRewrite(aws: AwsClients, loopback: string): AwsClients {
-  return {
-    client<T>(ctor: ClientConstructor<T>, region?: string): T {
-      const client = aws.client(ctor, region);
-      if ((client as object) instanceof S3ControlClient) {
-        (client as unknown as S3ControlClient).middlewareStack.add(
-          (next) => async (args) => {
-            const request = (args as { request: { hostname?: string } }).request;
-            request.hostname = loopback;
-            return next(args);
-          },
-          { step: "build", name: "trailwardenS3ControlLoopback" },
-        );
-      }
-      return client;
-    },
-  };
-}
-
 describe("s3.restore-account-public-access-block against moto", () => {
   async function accountClients() {
-    const config = motoClientConfig("us-east-1");
-    const { Credentials } = await new STSClient(config).send(
-      new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/trailwarden-remediator`, RoleSessionName: "remediation-test" }),
-    );
-    if (!Credentials?.AccessKeyId || !Credentials.SecretAccessKey) throw new Error("moto returned no credentials");
-    const credentials = { accessKeyId: Credentials.AccessKeyId, secretAccessKey: Credentials.SecretAccessKey, sessionToken: Credentials.SessionToken };
-    const endpoint = new URL(config.endpoint);
-    const loopback = endpoint.hostname;
-    endpoint.hostname = "localhost";
-    const clientConfig = (region?: string) => ({ ...motoClientConfig(region), endpoint: endpoint.origin, credentials });
-    const recording = recordingClients(clientConfig);
-    const aws = withHostRewrite(recording.aws, loopback);
-    return { aws, calls: recording.calls, admin: aws.client(S3ControlClient, "us-east-1") };
+    const { clientConfig, adjustClient } = await s3ControlOnMoto(ACCOUNT);
+    const recording = recordingClients(clientConfig, adjustClient);
+    return { aws: recording.aws, calls: recording.calls, admin: recording.aws.client(S3ControlClient, "us-east-1") };
   }
 
   it("restores every flag for the account; plan only reads and a second apply writes nothing", async () => {

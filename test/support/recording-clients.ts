@@ -13,9 +13,10 @@ interface MiddlewareClient {
 /**
  * Clients that record every command they send, as `<client>:<command>` and as
  * the IAM action it needs, so a test can assert a remediation called only
- * what it declares (and that plan wrote nothing).
+ * what it declares (and that plan wrote nothing). `adjust` sees each client
+ * once it is made (e.g. to route S3 Control to moto: ./s3-control.ts).
  */
-export function recordingClients(config: (region?: string) => Record<string, unknown>) {
+export function recordingClients(config: (region?: string) => Record<string, unknown>, adjust: (client: object) => void = () => undefined) {
   const calls: { client: string; command: string; action: string }[] = [];
   const aws: AwsClients = {
     client<T>(ctor: ClientConstructor<T>, region?: string): T {
@@ -29,6 +30,7 @@ export function recordingClients(config: (region?: string) => Record<string, unk
         },
         { step: "initialize", name: "trailwardenRecordCalls" },
       );
+      adjust(client as object);
       return client;
     },
   };

@@ -80,7 +80,12 @@ interface MiddlewareClient {
 }
 
 /** Like recordingClients, but each record also keeps the command's input and region, for replaying as CloudTrail. */
-export function capturingClients(sent: SentCommand[], config: (region: string) => Record<string, unknown>, defaultRegion: string): AwsClients {
+export function capturingClients(
+  sent: SentCommand[],
+  config: (region: string) => Record<string, unknown>,
+  defaultRegion: string,
+  adjust: (client: object) => void = () => undefined,
+): AwsClients {
   return {
     client<T>(ctor: ClientConstructor<T>, region?: string): T {
       const clientRegion = region ?? defaultRegion;
@@ -101,6 +106,7 @@ export function capturingClients(sent: SentCommand[], config: (region: string) =
         },
         { step: "initialize", name: "trailwardenCaptureCalls" },
       );
+      adjust(client as object);
       return client;
     },
   };
@@ -120,6 +126,8 @@ export interface HarnessOptions {
   remediations?: readonly Remediation[];
   /** Client settings per region; moto by default. */
   clientConfig?: (region: string) => Record<string, unknown>;
+  /** Sees each client once it is made (e.g. S3 Control routed to moto: ./s3-control.ts). */
+  adjustClient?: (client: object) => void;
 }
 
 /**
@@ -135,7 +143,7 @@ export function remediationHarness(options: HarnessOptions = {}) {
   const remediate = createRemediateHandler({
     remediations: options.remediations ?? registry,
     baseline,
-    clients: ({ region }) => capturingClients(sent, config, region),
+    clients: ({ region }) => capturingClients(sent, config, region, options.adjustClient),
     stores: memoryStores(),
     sinks: [{ result: (r) => void results.push(r) }],
     logger: new Logger({ logLevel: "SILENT" }),

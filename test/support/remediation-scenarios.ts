@@ -1,11 +1,11 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { CloudTrailClient, CreateTrailCommand, GetTrailStatusCommand, StartLoggingCommand, StopLoggingCommand } from "@aws-sdk/client-cloudtrail";
 import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, CreateSnapshotCommand, CreateVolumeCommand, CreateVpcCommand, DescribeSecurityGroupsCommand, DescribeSnapshotAttributeCommand, EC2Client, ModifySnapshotAttributeCommand } from "@aws-sdk/client-ec2";
 import { DescribeRuleCommand, DisableRuleCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
 import { AttachUserPolicyCommand, CreateAccessKeyCommand, CreateLoginProfileCommand, CreatePolicyCommand, CreatePolicyVersionCommand, CreateRoleCommand, CreateUserCommand, GetLoginProfileCommand, GetRoleCommand, GetRolePolicyCommand, GetUserPolicyCommand, IAMClient, ListAccessKeysCommand, ListAttachedUserPoliciesCommand, ListPolicyVersionsCommand, NoSuchEntityException, PutRolePolicyCommand, SetDefaultPolicyVersionCommand } from "@aws-sdk/client-iam";
 import { CreateKeyCommand, DescribeKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from "@aws-sdk/client-kms";
 import { AttachPolicyCommand, CreateOrganizationalUnitCommand, CreateOrganizationCommand, CreatePolicyCommand as CreateOrgPolicyCommand, DetachPolicyCommand, ListPoliciesForTargetCommand, ListRootsCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
-import { CreateBucketCommand, DeleteBucketEncryptionCommand, GetBucketAclCommand, GetBucketEncryptionCommand, GetBucketPolicyCommand, GetBucketVersioningCommand, GetPublicAccessBlockCommand, PutBucketAclCommand, PutBucketEncryptionCommand, PutBucketPolicyCommand, PutBucketVersioningCommand, PutPublicAccessBlockCommand, S3Client, type Grant } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { expect } from "vitest";
 import { parseBaseline } from "../../core/baseline.js";
 import { type Finding } from "../../core/finding.js";
@@ -24,17 +24,13 @@ import roleTrustUntrusted from "../../detectors/iam/role-trust-untrusted-account
 import { detectors } from "../../detectors/index.js";
 import keyDeletionScheduled from "../../detectors/kms/key-deletion-scheduled.js";
 import scpDetachedOrDeleted from "../../detectors/organizations/scp-detached-or-deleted.js";
-import bucketAclPublic from "../../detectors/s3/bucket-acl-public.js";
-import bucketPolicyPublic from "../../detectors/s3/bucket-policy-public.js";
-import defaultEncryptionRemoved from "../../detectors/s3/default-encryption-removed.js";
-import publicAccessBlockRemoved from "../../detectors/s3/public-access-block-removed.js";
-import versioningSuspended from "../../detectors/s3/versioning-suspended.js";
 import bulkSecretReads from "../../detectors/secretsmanager/bulk-secret-reads.js";
 import federationToken from "../../detectors/sts/federation-token.js";
 import { QUARANTINE_POLICY, QUARANTINE_POLICY_NAME } from "../../remediations/iam/quarantine-principal.js";
 import { remediations as registry } from "../../remediations/registry.js";
 import { motoClientConfig } from "./aws.js";
-import { MOTO_ACCOUNT, findingFromExample, withBucket } from "./remediation-fixtures.js";
+import { MOTO_ACCOUNT, findingFromExample, type HarnessOptions } from "./remediation-fixtures.js";
+import { S3_SCENARIOS } from "./remediation-scenarios-s3.js";
 
 // ---------------------------------------------------------------------------
 // Scenarios: one non-compliant resource per remediation, made in moto through the real SDK
@@ -44,29 +40,22 @@ export interface Scenario {
   remediation: string;
   /** What was done to the resource. */
   name: string;
-  /** Makes the resource non-compliant in moto and returns the finding about it, and how to read it back compliant. */
-  arrange(): Promise<{ finding: Finding; readBack: () => Promise<void> }>;
+  /**
+   * Makes the resource non-compliant in moto and returns the finding about
+   * it, how to read it back compliant, and any client settings the
+   * remediation's clients need beyond the harness's moto defaults.
+   */
+  arrange(): Promise<{ finding: Finding; readBack: () => Promise<void>; harness?: Pick<HarnessOptions, "clientConfig" | "adjustClient"> }>;
 }
 
 const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
-const bucketName = () => `acme-prod-invoices-${randomBytes(4).toString("hex")}`;
-const S3_REGION = "eu-west-1";
 const ec2TrustPolicy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] });
 const ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess";
 const ADMIN_DOCUMENT = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] });
-const ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers";
-const LOG_DELIVERY = "http://acs.amazonaws.com/groups/s3/LogDelivery";
 const BACKUP_ACCOUNT = "222233334444";
 const OUTSIDE_ACCOUNT = "999988887777";
 const ATTACKER_ACCOUNT = "193672423079";
 const DETECT_FUNCTION = `arn:aws:lambda:us-east-1:${MOTO_ACCOUNT}:function:prod-trailwarden-Detection-Detect`;
-
-async function newBucket(): Promise<{ bucket: string; s3: S3Client }> {
-  const bucket = bucketName();
-  const s3 = new S3Client(motoClientConfig(S3_REGION));
-  await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: S3_REGION } }));
-  return { bucket, s3 };
-}
 
 /** An EC2 IP permission as CloudTrail logs it in AuthorizeSecurityGroupIngress. */
 function loggedPermission(port: number, v4: string[], v6: string[] = []) {
@@ -96,8 +85,7 @@ async function gone(promise: Promise<unknown>): Promise<boolean> {
   }
 }
 
-/** Every remediation moto can run end to end (s3.restore-account-public-access-block is not here: see its own test). */
-export const SCENARIOS: Scenario[] = [
+const NON_S3_SCENARIOS: Scenario[] = [
   {
     remediation: "cloudtrail.restart-logging",
     name: "a stopped trail",
@@ -387,106 +375,7 @@ export const SCENARIOS: Scenario[] = [
       };
     },
   },
-  {
-    remediation: "s3.make-bucket-acl-private",
-    name: "a bucket ACL granting AllUsers read",
-    async arrange() {
-      const { bucket, s3 } = await newBucket();
-      const owner = (await s3.send(new GetBucketAclCommand({ Bucket: bucket }))).Owner!.ID!;
-      const grants: Grant[] = [
-        { Grantee: { Type: "CanonicalUser", ID: owner }, Permission: "FULL_CONTROL" },
-        { Grantee: { Type: "Group", URI: ALL_USERS }, Permission: "READ" },
-        { Grantee: { Type: "Group", URI: LOG_DELIVERY }, Permission: "WRITE" },
-      ];
-      await s3.send(new PutBucketAclCommand({ Bucket: bucket, AccessControlPolicy: { Owner: { ID: owner }, Grants: grants } }));
-      return {
-        finding: withBucket(findingFromExample(bucketAclPublic, 0), bucket),
-        readBack: async () => {
-          const readBack = await s3.send(new GetBucketAclCommand({ Bucket: bucket }));
-          expect(readBack.Grants?.map((g) => [g.Grantee?.URI ?? g.Grantee?.ID, g.Permission])).toEqual([
-            [owner, "FULL_CONTROL"],
-            [LOG_DELIVERY, "WRITE"],
-          ]);
-        },
-      };
-    },
-  },
-  {
-    remediation: "s3.remove-public-bucket-policy-statements",
-    name: "a bucket policy with a public statement",
-    async arrange() {
-      const { bucket, s3 } = await newBucket();
-      const objects = `arn:aws:s3:::${bucket}/*`;
-      const appRole = "arn:aws:iam::111122223333:role/app/invoice-service";
-      const policy = {
-        Version: "2012-10-17",
-        Statement: [
-          { Sid: "PublicRead", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: objects },
-          { Sid: "AppWrites", Effect: "Allow", Principal: { AWS: appRole }, Action: "s3:PutObject", Resource: objects },
-        ],
-      };
-      await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(policy) }));
-      return {
-        finding: withBucket(findingFromExample(bucketPolicyPublic, 0), bucket),
-        readBack: async () => {
-          const { Policy } = await s3.send(new GetBucketPolicyCommand({ Bucket: bucket }));
-          expect((JSON.parse(Policy ?? "{}") as { Statement: { Sid: string }[] }).Statement.map((s) => s.Sid)).toEqual(["AppWrites"]);
-        },
-      };
-    },
-  },
-  {
-    remediation: "s3.restore-default-encryption",
-    name: "default encryption deleted",
-    async arrange() {
-      const { bucket, s3 } = await newBucket();
-      await s3.send(new PutBucketEncryptionCommand({ Bucket: bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] } }));
-      await s3.send(new DeleteBucketEncryptionCommand({ Bucket: bucket }));
-      return {
-        finding: withBucket(findingFromExample(defaultEncryptionRemoved, 0), bucket),
-        readBack: async () => {
-          const readBack = await s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }));
-          expect(readBack.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe("AES256");
-        },
-      };
-    },
-  },
-  {
-    remediation: "s3.restore-public-access-block",
-    name: "a bucket's public access block with its policy flags off",
-    async arrange() {
-      const { bucket, s3 } = await newBucket();
-      const flagsOff = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: false, RestrictPublicBuckets: false };
-      await s3.send(new PutPublicAccessBlockCommand({ Bucket: bucket, PublicAccessBlockConfiguration: flagsOff }));
-      return {
-        finding: withBucket(findingFromExample(publicAccessBlockRemoved, 1), bucket),
-        readBack: async () =>
-          expect((await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }))).PublicAccessBlockConfiguration).toEqual({
-            BlockPublicAcls: true,
-            IgnorePublicAcls: true,
-            BlockPublicPolicy: true,
-            RestrictPublicBuckets: true,
-          }),
-      };
-    },
-  },
-  {
-    remediation: "s3.resume-versioning",
-    name: "versioning suspended",
-    async arrange() {
-      const { bucket, s3 } = await newBucket();
-      await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
-      await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Suspended" } }));
-      return {
-        finding: withBucket(findingFromExample(versioningSuspended, 0), bucket),
-        readBack: async () => expect((await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status).toBe("Enabled"),
-      };
-    },
-  },
 ];
 
-/** In the registry, not runnable against moto here: the account-level S3 Control API needs the host rewrite of its own test. */
-export const NOT_IN_SCENARIOS: Record<string, string> = {
-  "s3.restore-account-public-access-block":
-    "S3 Control puts the account id in the host name, which moto_server on a loopback IP cannot resolve; remediations/s3/restore-account-public-access-block.test.ts runs it against moto with a host rewrite",
-};
+/** One scenario per remediation in the registry (a meta-test checks that). */
+export const SCENARIOS: Scenario[] = [...NON_S3_SCENARIOS, ...S3_SCENARIOS];
