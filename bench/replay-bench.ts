@@ -9,11 +9,14 @@
  *    files of 2,500 records in CloudTrail's S3 layout, into a temporary folder
  *    (two generator processes on two cores; removed at the end).
  * 2. Measures, on the same files and in the same process, alternating:
- *    - floor:  read + gunzip + JSON.parse of each file, nothing else;
+ *    - floor:  read + gunzip + JSON.parse of each file on one thread, nothing else;
  *    - replay: `replay()` of core/replay.ts with every detector and the sample
- *              baseline (findings counted, then dropped).
+ *              baseline (findings counted, then dropped), as `trailwarden
+ *              replay` runs it: worker threads chosen by `workers: "auto"`;
+ *    - replay on one thread: the same with `workers: 0` (gunzip still
+ *              overlaps on libuv's thread pool), for comparison.
  *    After a warm-up of each, every mode runs BENCH_ROUNDS times (default 2);
- *    the best run of each is reported.
+ *    the best run of each is reported. Both replays must find the same.
  *
  * Environment: BENCH_EVENTS (routine records, default 1000000), BENCH_ROUNDS,
  * BENCH_KEEP=1 keeps the generated folder and prints its path.
@@ -190,14 +193,14 @@ async function runFloor(paths: readonly string[]): Promise<Run> {
 
 const baseline = parseBaselineText(sampleBaselineYaml(), "samples/baseline.yaml");
 
-async function runReplay(paths: readonly string[]): Promise<Run> {
+async function runReplay(paths: readonly string[], workers: "auto" | 0): Promise<Run> {
   collect();
   const heap = new HeapPeak();
   heap.start();
   const started = performance.now();
   let findings = 0;
   const summary = await replay(
-    { paths: [...paths], detectors, baseline },
+    { paths: [...paths], detectors, baseline, workers },
     {
       onFinding() {
         findings++;
@@ -238,21 +241,27 @@ async function main(): Promise<void> {
     // Warm-up: both code paths, on a slice of the files.
     const slice = paths.slice(0, Math.max(1, Math.ceil(paths.length / 10)));
     await runFloor(slice);
-    await runReplay(slice);
+    await runReplay(slice, "auto");
+    await runReplay(slice, 0);
 
     const floors: Run[] = [];
     const replays: Run[] = [];
+    const singles: Run[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       floors.push(await runFloor(paths));
-      replays.push(await runReplay(paths));
+      replays.push(await runReplay(paths, "auto"));
+      singles.push(await runReplay(paths, 0));
     }
-    const bestFloor = floors.reduce((a, b) => (rate(b) > rate(a) ? b : a));
-    const bestReplay = replays.reduce((a, b) => (rate(b) > rate(a) ? b : a));
+    const best = (runs: Run[]) => runs.reduce((a, b) => (rate(b) > rate(a) ? b : a));
+    const bestFloor = best(floors);
+    const bestReplay = best(replays);
+    const bestSingle = best(singles);
     const ratio = rate(bestReplay) / rate(bestFloor);
     const summary = bestReplay.summary!;
+    const workers = summary.workers;
     const maxRss = process.resourceUsage().maxRSS * 1024;
 
-    const header = ["", ...floors.map((_, i) => `run ${i + 1}`), "best", "events/s", "peak heapUsed"];
+    const header = ["", ...floors.map((_, i) => `run ${i + 1}`), "best", "events/s", "peak heapUsed, main thread"];
     const row = (name: string, runs: Run[], best: Run) => [
       name,
       ...runs.map((r) => secs(r.ms)),
@@ -270,19 +279,26 @@ async function main(): Promise<void> {
       table([
         header,
         row("floor  (read + gunzip + JSON.parse)", floors, bestFloor),
-        row("replay (read → normalise → detect)", replays, bestReplay),
+        row(`replay (read → normalise → detect), ${workers} worker threads`, replays, bestReplay),
+        row("replay on this thread only (workers: 0)", singles, bestSingle),
       ]),
       "",
-      `  ratio replay/floor   ${ratio.toFixed(2)}   (target ≥ 0.50: ${ratio >= 0.5 ? "met" : "NOT met"})`,
+      `  ratio replay/floor   ${ratio.toFixed(2)}   (target ≥ 0.50: ${ratio >= 0.5 ? "met" : "NOT met"}; the floor runs on one thread)`,
+      `  one thread only      ${(rate(bestSingle) / rate(bestFloor)).toFixed(2)}`,
       `  findings             ${int(bestReplay.findings)} from ${summary.byDetector.entries().length} detectors; ${int(summary.eventsMatched)} events matched, ${int(summary.rejected)} rejected, ${int(summary.suppressed)} suppressed`,
       `  warnings             ${[...summary.warnings.entries()].map(([k, v]) => `${k}: ${int(v)}`).join("; ") || "none"}`,
-      `  peak memory          maxRSS ${mb(maxRss)} (whole process, all runs; generation ran in child processes)`,
+      `  peak memory          maxRSS ${mb(maxRss)} (whole process: worker threads included, all runs; generation ran in child processes)`,
       keep ? `  kept                 ${dir}` : "",
       "",
     ];
     process.stdout.write(out.join("\n"));
-    if (replays.some((r) => r.events !== bestFloor.events)) {
-      process.stderr.write(`warning: replay read ${replays.map((r) => r.events).join("/")} events, the floor ${bestFloor.events}\n`);
+    const all = [...replays, ...singles];
+    if (all.some((r) => r.events !== bestFloor.events)) {
+      process.stderr.write(`warning: replay read ${all.map((r) => r.events).join("/")} events, the floor ${bestFloor.events}\n`);
+    }
+    if (all.some((r) => r.findings !== bestReplay.findings)) {
+      process.stderr.write(`warning: replays found ${all.map((r) => r.findings).join("/")} findings: threads must not change the result\n`);
+      process.exitCode = 1;
     }
   } finally {
     if (!keep) rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import { Command, Option } from "commander";
+import { workersOption } from "./workers-option.js";
 import { DEFAULT_BASELINE, type Baseline } from "../core/baseline.js";
 import { loadBaselineFile } from "../core/baseline-file.js";
 import type { Finding } from "../core/finding.js";
@@ -25,6 +26,7 @@ export interface ReplayFlags {
   live?: boolean;
   yes?: boolean;
   approve?: "deny" | "prompt";
+  workers: number | "auto";
 }
 
 /** Past this many lines of rejections per file, the rest are only counted. */
@@ -39,6 +41,7 @@ export function replayCommand(io: Io, setExit: (code: ExitCode) => void): Comman
     .option("--out <dir>", "also write every finding in the bucket layout: findings/year=YYYY/month=MM/day=DD/<id>.json and ocsf/…")
     .addOption(new Option("--min-severity <severity>", "print findings at or above (--out still gets all)").choices([...SEVERITIES]).default("info"))
     .addOption(new Option("--fail-on <severity>", "exit 2 when a finding is at or above").choices([...SEVERITIES]))
+    .addOption(workersOption())
     .option("--show-suppressed", "also list findings that baseline exceptions suppressed, with the exception's owner and expiry")
     .addOption(new Option("--remediate <what>", "plan: show each finding's remediation and its mode; apply: run them (needs --live)").choices(["plan", "apply"]))
     .option("--live", "with --remediate: use the real AWS account (read-only plan, or apply), through the remediator role")
@@ -95,6 +98,9 @@ ${EXIT_CODES_HELP}`,
 }
 
 function checkRemediateFlags(paths: string[], flags: ReplayFlags): void {
+  if (typeof flags.workers === "number" && flags.workers > 0 && paths.includes("-")) {
+    throw new UsageError(`--workers ${flags.workers}: standard input is read on one thread (use --workers 0 or auto)`);
+  }
   if (!flags.remediate) {
     const stray = [flags.live && "--live", flags.yes && "--yes", flags.approve && "--approve"].filter(Boolean);
     if (stray.length > 0) throw new UsageError(`${stray.join(", ")} only go with --remediate`);
@@ -129,7 +135,7 @@ async function runReplay(paths: string[], flags: ReplayFlags, io: Io): Promise<E
   const progress = startProgress(io);
 
   const summary = await replay(
-    { paths, detectors, baseline, stdin: io.stdin },
+    { paths, detectors, baseline, stdin: io.stdin, workers: flags.workers },
     {
       async onFinding(finding: Finding) {
         if (flags.failOn && atLeast(finding.severity, flags.failOn)) failing++;

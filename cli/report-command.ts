@@ -1,6 +1,7 @@
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Command, Option } from "commander";
+import { workersOption } from "./workers-option.js";
 import { DEFAULT_BASELINE, type Baseline } from "../core/baseline.js";
 import { loadBaselineFile } from "../core/baseline-file.js";
 import type { Finding } from "../core/finding.js";
@@ -18,6 +19,7 @@ interface ReportFlags {
   html: string;
   baseline?: string;
   minSeverity: Severity;
+  workers: number | "auto";
 }
 
 /** Past this many lines of rejections per file, the rest are only counted (as `replay` does). */
@@ -39,6 +41,7 @@ export function reportCommand(io: Io, setExit: (code: ExitCode) => void): Comman
     .addOption(
       new Option("--min-severity <severity>", "show findings at or above (all are still counted)").choices([...SEVERITIES]).default("info"),
     )
+    .addOption(workersOption())
     .addHelpText(
       "after",
       `
@@ -104,6 +107,9 @@ function writeReport(file: string, html: string): void {
 
 async function runReport(paths: string[], flags: ReportFlags, io: Io): Promise<ExitCode> {
   checkOutput(flags.html);
+  if (typeof flags.workers === "number" && flags.workers > 0 && paths.includes("-")) {
+    throw new UsageError(`--workers ${flags.workers}: standard input is read on one thread (use --workers 0 or auto)`);
+  }
   const baseline: Baseline = flags.baseline ? loadBaselineFile(flags.baseline) : DEFAULT_BASELINE;
   const chart = loadChartJs();
 
@@ -113,7 +119,7 @@ async function runReport(paths: string[], flags: ReportFlags, io: Io): Promise<E
   const progress = startProgress(io);
 
   const summary = await replay(
-    { paths, detectors, baseline, stdin: io.stdin },
+    { paths, detectors, baseline, stdin: io.stdin, workers: flags.workers },
     {
       onFinding(finding: Finding) {
         if (atLeast(finding.severity, flags.minSeverity)) shown.push(finding);

@@ -69,7 +69,8 @@ export function formatSummary(summary: ReplaySummary, extras: SummaryExtras): st
     const differing = w.differing ? `, ${w.differing} differ from what is there (left as is)` : "";
     lines.push(["written", `${w.written} objects to ${w.root} (${w.alreadyPresent} already present${differing})`]);
   }
-  lines.push(["throughput", `${formatNumber(rate)} events/s (${seconds.toFixed(2)} s)`]);
+  const threads = summary.workers > 0 ? `, ${summary.workers} worker threads` : "";
+  lines.push(["throughput", `${formatNumber(rate)} events/s (${seconds.toFixed(2)} s${threads})`]);
   const width = Math.max(...lines.map(([label]) => label.length));
   const out = ["", "Summary", ...lines.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`)];
   if (summary.byDetector.total > 0) {

@@ -6,6 +6,11 @@ export class Counters {
     this.counts.set(kind, (this.counts.get(kind) ?? 0) + by);
   }
 
+  /** Adds every count of `entries` (as `entries()` gives them, e.g. from a worker thread). */
+  addAll(entries: Iterable<[string, number]>): void {
+    for (const [kind, by] of entries) this.add(kind, by);
+  }
+
   get(kind: string): number {
     return this.counts.get(kind) ?? 0;
   }

@@ -32,6 +32,12 @@ export interface SuppressedFinding {
   exception: BaselineException;
 }
 
+/** A detector that fired on a record, before the engine turns it into a finding. */
+export interface DetectorMatch {
+  detector: Detector;
+  hit: DetectorHit;
+}
+
 export interface EngineResult {
   findings: Finding[];
   suppressed: SuppressedFinding[];
@@ -110,43 +116,64 @@ export class DetectionEngine {
    * record; callers await the result when it is a promise.
    */
   process(record: CloudTrailRecord): EngineResult | Promise<EngineResult> {
-    const result: EngineResult = { findings: [], suppressed: [] };
+    const hits = this.evaluate(record);
+    return hits ? this.settle(record, hits) : { findings: [], suppressed: [] };
+  }
+
+  /**
+   * The stateless half of `process`: the detectors whose pattern matches the
+   * record's envelope and that fire on it, in candidate order. Undefined when
+   * none does (most records). Pure, so replay can run it in worker threads.
+   */
+  evaluate(record: CloudTrailRecord): DetectorMatch[] | undefined {
     const candidates = this.candidates(record);
-    if (candidates.length === 0) return result;
-    return this.runAll(candidates, toEnvelope(record), result);
+    if (candidates.length === 0) return undefined;
+    const envelope = toEnvelope(record);
+    let hits: DetectorMatch[] | undefined;
+    for (let i = 0; i < candidates.length; i++) {
+      const detector = candidates[i]!;
+      if (!this.matchesEvent(detector, envelope)) continue;
+      const hit = detector.evaluate(record, { baseline: this.options.baseline });
+      if (hit) (hits ??= []).push({ detector, hit });
+    }
+    return hits;
   }
 
-  /** The Lambda path: the rule already chose the detector; its pattern is still checked, as replay does. */
-  async processWith(detector: Detector, envelope: CloudTrailEnvelope): Promise<EngineResult> {
-    return this.runAll([detector], envelope, { findings: [], suppressed: [] });
-  }
-
-  private runAll(detectors: readonly Detector[], envelope: CloudTrailEnvelope, result: EngineResult): EngineResult | Promise<EngineResult> {
-    for (let i = 0; i < detectors.length; i++) {
-      const pending = this.runOne(detectors[i]!, envelope, result);
-      if (pending) return this.finishInOrder(pending, detectors, i + 1, envelope, result);
+  /**
+   * The stateful half: threshold windows, finding ids (duplicates and reused
+   * eventIDs), exceptions. Called in record order, on one thread.
+   */
+  settle(record: CloudTrailRecord, hits: readonly DetectorMatch[]): EngineResult | Promise<EngineResult> {
+    const result: EngineResult = { findings: [], suppressed: [] };
+    for (let i = 0; i < hits.length; i++) {
+      const pending = this.settleOne(hits[i]!, record, result);
+      if (pending) return this.settleInOrder(pending, hits, i + 1, record, result);
     }
     return result;
   }
 
+  /** The Lambda path: the rule already chose the detector; its pattern is still checked, as replay does. */
+  async processWith(detector: Detector, envelope: CloudTrailEnvelope): Promise<EngineResult> {
+    const result: EngineResult = { findings: [], suppressed: [] };
+    if (!this.matchesEvent(detector, envelope)) return result;
+    const hit = detector.evaluate(envelope.detail, { baseline: this.options.baseline });
+    return hit ? this.settle(envelope.detail, [{ detector, hit }]) : result;
+  }
+
   /** Keeps findings in detector order once a window store has gone asynchronous. */
-  private async finishInOrder(
+  private async settleInOrder(
     pending: Promise<void>,
-    detectors: readonly Detector[],
+    hits: readonly DetectorMatch[],
     next: number,
-    envelope: CloudTrailEnvelope,
+    record: CloudTrailRecord,
     result: EngineResult,
   ): Promise<EngineResult> {
     await pending;
-    for (let i = next; i < detectors.length; i++) await this.runOne(detectors[i]!, envelope, result);
+    for (let i = next; i < hits.length; i++) await this.settleOne(hits[i]!, record, result);
     return result;
   }
 
-  private runOne(detector: Detector, envelope: CloudTrailEnvelope, result: EngineResult): void | Promise<void> {
-    if (!this.matchesEvent(detector, envelope)) return;
-    const record = envelope.detail;
-    const hit = detector.evaluate(record, { baseline: this.options.baseline });
-    if (!hit) return;
+  private settleOne({ detector, hit }: DetectorMatch, record: CloudTrailRecord, result: EngineResult): void | Promise<void> {
     if (!detector.threshold) return this.emit(detector, record, hit, this.eventFindingId(detector, record), result);
     const counted = this.countInWindow(detector, record, hit);
     if (counted instanceof Promise) return counted.then((id) => this.emit(detector, record, hit, id, result));

@@ -5,7 +5,7 @@ import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { listInputs, loadFile } from "./inputs.js";
-import { parseLogBuffer, type ParsedEvent as ReadEvent, type RecordBatch } from "./reader.js";
+import { batchRecords, parseLogBuffer, type ParsedEvent as ReadEvent, type RecordBatch } from "./reader.js";
 
 const record = (n: number) => ({
   eventVersion: "1.08",
@@ -17,7 +17,7 @@ const record = (n: number) => ({
   userIdentity: { type: "IAMUser", arn: "arn:aws:iam::111122223333:user/a", accountId: "111122223333" },
 });
 
-const records = (events: ReadEvent[]) => events.filter((e): e is RecordBatch => e.kind === "records").flatMap((e) => e.records);
+const records = (events: ReadEvent[]) => events.filter((e): e is RecordBatch => e.kind === "records").flatMap(batchRecords);
 const errors = (events: ReadEvent[]) => events.filter((e) => e.kind === "file-error" || e.kind === "record-error");
 
 describe("parseLogBuffer", () => {

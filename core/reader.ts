@@ -1,4 +1,5 @@
-import { constants as zlib, gunzipSync } from "node:zlib";
+import { promisify } from "node:util";
+import { constants as zlib, gunzip, gunzipSync } from "node:zlib";
 import { isEnvelope } from "./envelope.js";
 
 /**
@@ -9,10 +10,24 @@ import { isEnvelope } from "./envelope.js";
  * that say what is wrong and where.
  */
 
+/**
+ * The records of one JSON value, kept as the parsed list itself: no object
+ * or location string is built per record (millions in a replay); recordAt
+ * says where one is, when it has to be reported.
+ */
+export interface RecordGroup {
+  /** Where the value sits in the file ("line 3", "line 1 document 2"), or "". */
+  at: string;
+  /** `Records` of a CloudTrail file, a JSON array, or one record (or envelope) alone. */
+  shape: "Records" | "array" | "one";
+  /** As parsed: envelopes still wrap their record (unwrapRecord takes it out). */
+  values: readonly unknown[];
+}
+
 export interface RecordBatch {
   kind: "records";
   file: string;
-  records: { raw: unknown; at: string }[];
+  groups: RecordGroup[];
 }
 export interface FileError {
   kind: "file-error";
@@ -32,8 +47,39 @@ export const MAX_DECOMPRESSED_BYTES = 1024 * 1024 * 1024;
 /** V8 cannot hold a longer string; larger files can only be read line by line. */
 const MAX_DOCUMENT_BYTES = 0x1fffffe8 - 16;
 
-export function parseLogBuffer(file: string, bytes: Buffer): ParsedEvent[] {
-  const decoded = decode(file, bytes);
+const gunzipAsync = promisify(gunzip);
+const MIN_CHUNK_BYTES = 64 * 1024;
+const MAX_CHUNK_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Output chunk for gunzip on the thread pool: the whole output when the
+ * trailer tells its size. Each chunk needs a turn of the main thread's event
+ * loop to start the next, so small chunks would stall while that thread is
+ * busy detecting. The trailer holds the last member's size modulo 2^32: for
+ * concatenated members or huge files it only makes the chunks smaller.
+ */
+function gunzipChunkBytes(bytes: Buffer): number {
+  const size = bytes.length >= 18 ? bytes.readUInt32LE(bytes.length - 4) : 0;
+  return Math.min(MAX_CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, size + 1));
+}
+
+/**
+ * `bytes` gunzipped on libuv's thread pool when they are gzip, so a caller
+ * that reads one file ahead decompresses it while the current one is being
+ * processed. Pass the result to parseLogBuffer with `{ gunzipped: true }`.
+ */
+export async function gunzipFile(file: string, bytes: Buffer): Promise<Buffer | FileError> {
+  if (!isGzip(bytes)) return bytes;
+  try {
+    return await gunzipAsync(bytes, { maxOutputLength: MAX_DECOMPRESSED_BYTES, chunkSize: gunzipChunkBytes(bytes) });
+  } catch (error) {
+    return gzipError(file, error);
+  }
+}
+
+/** `gunzipped`: the bytes already went through gunzipFile (a gzip inside is then binary content, as before). */
+export function parseLogBuffer(file: string, bytes: Buffer, options: { gunzipped?: boolean } = {}): ParsedEvent[] {
+  const decoded = decode(file, bytes, options.gunzipped ?? false);
   if ("kind" in decoded) return [decoded];
   const start = firstNonSpace(decoded);
   if (start === -1) return [{ kind: "file-error", file, reason: "empty file" }];
@@ -57,23 +103,31 @@ export function parseLogBuffer(file: string, bytes: Buffer): ParsedEvent[] {
 }
 
 /** A Buffer of text, or a file error; `kind` tells them apart. */
-function decode(file: string, bytes: Buffer): Buffer | FileError {
+function decode(file: string, bytes: Buffer, gunzipped: boolean): Buffer | FileError {
   let data = bytes;
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+  if (!gunzipped && isGzip(bytes)) {
     try {
       data = gunzipSync(bytes, { maxOutputLength: MAX_DECOMPRESSED_BYTES });
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === "Z_BUF_ERROR") return { kind: "file-error", file, reason: "truncated gzip (unexpected end of file)" };
-      if (code === "ERR_BUFFER_TOO_LARGE" || (error as Error).name === "RangeError") {
-        return { kind: "file-error", file, reason: `decompresses to more than ${MAX_DECOMPRESSED_BYTES / 1073741824} GiB` };
-      }
-      return { kind: "file-error", file, reason: `corrupt gzip (${code ?? zlib.Z_DATA_ERROR})` };
+      return gzipError(file, error);
     }
   }
   if (data.subarray(0, 65536).includes(0)) return { kind: "file-error", file, reason: "binary content: not JSON text or gzip" };
   const bom = data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf;
   return bom ? data.subarray(3) : data;
+}
+
+function isGzip(bytes: Buffer): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+function gzipError(file: string, error: unknown): FileError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "Z_BUF_ERROR") return { kind: "file-error", file, reason: "truncated gzip (unexpected end of file)" };
+  if (code === "ERR_BUFFER_TOO_LARGE" || (error as Error).name === "RangeError") {
+    return { kind: "file-error", file, reason: `decompresses to more than ${MAX_DECOMPRESSED_BYTES / 1073741824} GiB` };
+  }
+  return { kind: "file-error", file, reason: `corrupt gzip (${code ?? zlib.Z_DATA_ERROR})` };
 }
 
 function fromDocument(file: string, document: unknown): ParsedEvent[] {
@@ -92,28 +146,40 @@ function fromDocument(file: string, document: unknown): ParsedEvent[] {
       },
     ];
   }
-  const batch: RecordBatch = { kind: "records", file, records: [] };
+  const batch: RecordBatch = { kind: "records", file, groups: [] };
   collect(document, "", batch);
   return [batch];
 }
 
 /** Adds the records one JSON value holds: a Records file, an array, an envelope or a record. */
 function collect(value: unknown, at: string, batch: RecordBatch): void {
-  const prefix = at ? `${at} ` : "";
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) batch.records.push({ raw: unwrap(value[i]), at: `${prefix}[${i}]` });
+    batch.groups.push({ at, shape: "array", values: value });
     return;
   }
   const records = (value as { Records?: unknown } | null)?.Records;
   if (Array.isArray(records)) {
-    for (let i = 0; i < records.length; i++) batch.records.push({ raw: unwrap(records[i]), at: `${prefix}Records[${i}]` });
+    batch.groups.push({ at, shape: "Records", values: records });
     return;
   }
-  batch.records.push({ raw: unwrap(value), at: at || "record" });
+  batch.groups.push({ at, shape: "one", values: [value] });
+}
+
+/** Where record `index` of `group` is, as error messages name it: "Records[12]", "line 3 [0]", "line 4". */
+export function recordAt(group: RecordGroup, index: number): string {
+  const prefix = group.at ? `${group.at} ` : "";
+  if (group.shape === "Records") return `${prefix}Records[${index}]`;
+  if (group.shape === "array") return `${prefix}[${index}]`;
+  return group.at || "record";
+}
+
+/** Every record of a batch with its location; for callers that read a few files (tests, the detect handler's fixtures). */
+export function batchRecords(batch: RecordBatch): { raw: unknown; at: string }[] {
+  return batch.groups.flatMap((group) => group.values.map((value, i) => ({ raw: unwrapRecord(value), at: recordAt(group, i) })));
 }
 
 /** EventBridge envelopes carry the record in `detail`. */
-function unwrap(item: unknown): unknown {
+export function unwrapRecord(item: unknown): unknown {
   if (item && typeof item === "object" && !Array.isArray(item) && isEnvelope(item as Record<string, unknown>)) {
     return (item as Record<string, unknown>).detail;
   }
@@ -132,7 +198,7 @@ function looksLikeRecord(object: Record<string, unknown>): boolean {
  * is the one to report.
  */
 function parseSequence(file: string, data: Buffer, start: number): ParsedEvent[] | undefined {
-  const batch: RecordBatch = { kind: "records", file, records: [] };
+  const batch: RecordBatch = { kind: "records", file, groups: [] };
   const errors: RecordError[] = [];
   let parsedAny = false;
   let firstKeys: string | undefined;

@@ -1,13 +1,13 @@
+import { availableParallelism } from "node:os";
 import type { Readable } from "node:stream";
 import type { Baseline } from "./baseline.js";
-import { normaliseRecord, type CloudTrailRecord } from "./cloudtrail.js";
+import type { CloudTrailRecord } from "./cloudtrail.js";
 import { Counters } from "./counters.js";
 import type { Detector } from "./detector.js";
 import { DetectionEngine, type SuppressedFinding } from "./engine.js";
 import type { Finding } from "./finding.js";
-import { describeFsError, listInputs, loadFile, type InputFile, type InputProblem } from "./inputs.js";
-import { parseLogBuffer, type ParsedEvent } from "./reader.js";
-
+import { listInputs, type InputFile } from "./inputs.js";
+import { displayName, loadInput, processFile, type FileOutcome } from "./replay-file.js";
 /** A rejected file or record, as the user should see it: where, and why. */
 export interface Rejection {
   file: string;
@@ -45,6 +45,8 @@ export interface ReplaySummary {
   skipped: Counters;
   bySeverity: Counters;
   byDetector: Counters;
+  /** Worker threads that read and evaluated the files; 0 when the replay ran on the calling thread alone. */
+  workers: number;
   elapsedMs: number;
 }
 
@@ -53,6 +55,14 @@ export interface ReplayOptions {
   detectors: readonly Detector[];
   baseline: Baseline;
   stdin?: Readable;
+  /**
+   * Worker threads that read, parse and evaluate files in parallel (the
+   * compiled build only; standard input and `onRecord` keep a replay on the
+   * calling thread). `auto`: one per CPU, at most MAX_WORKERS, when the input
+   * is at least PARALLEL_MIN_BYTES in two files or more. Default 0: none.
+   * The results are the same whatever the number.
+   */
+  workers?: number | "auto";
 }
 
 /**
@@ -60,11 +70,17 @@ export interface ReplayOptions {
  * between files: logs read roughly in time order stay exact, memory stays flat.
  */
 const WINDOW_LAG_MS = 24 * 3600 * 1000;
+export const MAX_WORKERS = 4;
+/** Below this much input (as stored), starting workers costs more than it saves. */
+export const PARALLEL_MIN_BYTES = 8 * 1024 * 1024;
 
 /**
- * The local pipeline: read → normalise → detect. Files are loaded one ahead
- * of the one being processed, so disk and gunzip overlap with detection
- * without holding more than two files in memory.
+ * The local pipeline: read → normalise → detect. Each file's outcome
+ * (core/replay-file.ts) is computed either on this thread, with the next file
+ * loaded and gunzipped (on libuv's thread pool) while the current one is
+ * processed, or by worker threads (core/replay-pool.ts); outcomes are applied
+ * in file order here, so the findings are the same either way. Memory holds
+ * two files per thread at most.
  */
 export async function replay(options: ReplayOptions, hooks: ReplayHooks): Promise<ReplaySummary> {
   const started = performance.now();
@@ -84,77 +100,67 @@ export async function replay(options: ReplayOptions, hooks: ReplayHooks): Promis
     skipped: new Counters(),
     bySeverity: new Counters(),
     byDetector: new Counters(),
+    workers: 0,
     elapsedMs: 0,
   };
-  const stdin = options.stdin ?? process.stdin;
   const { files, problems } = await listInputs(options.paths);
-  for (const problem of problems) await handle(problem);
+  for (const problem of problems) {
+    if (problem.kind === "skipped") {
+      summary.skipped.add(problem.reason);
+      hooks.onSkipped?.(problem.file, problem.reason);
+    } else {
+      summary.filesRejected++;
+      reject({ file: problem.file, reason: problem.reason });
+    }
+  }
 
   const total = files.reduce((sum, file) => sum + file.size, 0);
   let done = 0;
   hooks.onProgress?.(0, total);
-  let next = files.length > 0 ? load(files[0]!) : undefined;
-  for (let i = 0; i < files.length; i++) {
-    const file = files[i]!;
-    const bytes = await next!;
-    next = i + 1 < files.length ? load(files[i + 1]!) : undefined;
-    if (bytes instanceof Error) await handle({ kind: "file-error", file: file.path, reason: bytes.message });
-    else {
-      const events = parseLogBuffer(displayName(file), bytes);
-      if (events.some((e) => e.kind === "records")) summary.files++;
-      for (const event of events) await handle(event);
-    }
-    done += file.size;
+  summary.workers = await workerCount(options, hooks, files, total);
+  const outcomes =
+    summary.workers > 0
+      ? (await import("./replay-pool.js")).poolOutcomes(files, summary.workers, options.detectors, options.baseline)
+      : inThisThread(files, engine, options.stdin ?? process.stdin, hooks.onRecord);
+  let i = 0;
+  for await (const outcome of outcomes) {
+    await apply(outcome);
+    done += files[i++]!.size;
     hooks.onProgress?.(done, total);
     engine.forgetOldWindows(WINDOW_LAG_MS);
   }
   summary.elapsedMs = performance.now() - started;
   return summary;
 
-  function load(file: InputFile): Promise<Buffer | Error> {
-    return loadFile(file, stdin).catch((error: unknown) => new Error(describeFsError(error)));
-  }
-
-  async function handle(event: ParsedEvent | InputProblem): Promise<void> {
-    switch (event.kind) {
-      case "skipped":
-        summary.skipped.add(event.reason);
-        hooks.onSkipped?.(event.file, event.reason);
-        return;
-      case "file-error":
+  async function apply(outcome: FileOutcome): Promise<void> {
+    if (outcome.hadRecords) summary.files++;
+    summary.eventsRead += outcome.eventsRead;
+    summary.eventsAccepted += outcome.eventsAccepted;
+    summary.warnings.addAll(outcome.warnings.entries());
+    summary.notEvaluated.addAll(outcome.notEvaluated.entries());
+    for (const step of outcome.steps) {
+      if (step.kind === "file-error") {
         summary.filesRejected++;
-        reject({ file: event.file, reason: event.reason });
-        return;
-      case "record-error":
-        summary.eventsRead++;
-        reject({ file: event.file, at: event.at, reason: event.reason });
-        return;
-      case "records":
-        for (const { raw, at } of event.records) {
-          summary.eventsRead++;
-          const normalised = normaliseRecord(raw);
-          if (!normalised.ok) {
-            if (normalised.unrouted) summary.notEvaluated.add(normalised.reason);
-            else reject({ file: event.file, at, reason: normalised.reason });
-            continue;
-          }
-          summary.eventsAccepted++;
-          for (const warning of normalised.warnings) summary.warnings.add(warning);
-          hooks.onRecord?.(normalised.record);
-          const processed = engine.process(normalised.record);
-          const result = processed instanceof Promise ? await processed : processed;
-          if (result.findings.length + result.suppressed.length > 0) summary.eventsMatched++;
-          for (const finding of result.findings) {
-            summary.findings++;
-            summary.bySeverity.add(finding.severity);
-            summary.byDetector.add(finding.detector);
-            await hooks.onFinding(finding);
-          }
-          for (const suppressed of result.suppressed) {
-            summary.suppressed++;
-            hooks.onSuppressed?.(suppressed);
-          }
-        }
+        reject({ file: step.file, reason: step.reason });
+        continue;
+      }
+      if (step.kind === "rejected") {
+        reject({ file: step.file, at: step.at, reason: step.reason });
+        continue;
+      }
+      const settled = engine.settle(step.record, step.hits);
+      const result = settled instanceof Promise ? await settled : settled;
+      if (result.findings.length + result.suppressed.length > 0) summary.eventsMatched++;
+      for (const finding of result.findings) {
+        summary.findings++;
+        summary.bySeverity.add(finding.severity);
+        summary.byDetector.add(finding.detector);
+        await hooks.onFinding(finding);
+      }
+      for (const suppressed of result.suppressed) {
+        summary.suppressed++;
+        hooks.onSuppressed?.(suppressed);
+      }
     }
   }
 
@@ -166,6 +172,30 @@ export async function replay(options: ReplayOptions, hooks: ReplayHooks): Promis
   }
 }
 
-function displayName(file: InputFile): string {
-  return file.path === "-" ? "<stdin>" : file.path;
+/** File outcomes computed here, the next file loading while the current one is processed. */
+async function* inThisThread(files: readonly InputFile[], engine: DetectionEngine, stdin: Readable, onRecord?: (record: CloudTrailRecord) => void): AsyncGenerator<FileOutcome> {
+  let next = files.length > 0 ? loadInput(files[0]!, stdin) : undefined;
+  for (let i = 0; i < files.length; i++) {
+    const loaded = await next!;
+    next = i + 1 < files.length ? loadInput(files[i + 1]!, stdin) : undefined;
+    yield Buffer.isBuffer(loaded) ? processFile(displayName(files[i]!), loaded, engine, onRecord) : loaded;
+  }
+}
+
+/** How many workers to start: 0 to stay on this thread. An explicit number that cannot be honoured is an error. */
+async function workerCount(options: ReplayOptions, hooks: ReplayHooks, files: readonly InputFile[], total: number): Promise<number> {
+  const asked = options.workers ?? 0;
+  const auto = asked === "auto";
+  let count = auto ? (total >= PARALLEL_MIN_BYTES ? Math.min(availableParallelism(), MAX_WORKERS) : 0) : Math.max(0, Math.floor(asked));
+  count = Math.min(count, files.length);
+  if (count <= 1 && auto) return 0;
+  if (count === 0) return 0;
+  const why = hooks.onRecord
+    ? "onRecord needs every record on this thread"
+    : files.some((f) => f.path === "-")
+      ? "standard input is read on this thread"
+      : (await import("./replay-pool.js")).poolUnavailable(options.detectors, options.baseline, (await import("../detectors/index.js")).detectors);
+  if (why === undefined) return count;
+  if (auto) return 0;
+  throw new Error(`cannot replay with ${count} worker threads: ${why}`);
 }

@@ -10,7 +10,7 @@ import { toEnvelope } from "../core/envelope.js";
 import type { Finding } from "../core/finding.js";
 import { matchesPattern } from "../core/pattern.js";
 import { replay } from "../core/replay.js";
-import { parseLogBuffer } from "../core/reader.js";
+import { batchRecords, parseLogBuffer } from "../core/reader.js";
 import { detectors } from "../detectors/index.js";
 import { REPO_ROOT } from "../test/support/fixtures.js";
 import { createDetectHandler } from "./detect.js";
@@ -34,7 +34,7 @@ function sampleRecords(): Record<string, unknown>[] {
     .sort();
   return files.flatMap((file) =>
     parseLogBuffer(file, readFileSync(file)).flatMap((event) =>
-      event.kind === "records" ? event.records.map((r) => r.raw as Record<string, unknown>) : [],
+      event.kind === "records" ? batchRecords(event).map((r) => r.raw as Record<string, unknown>) : [],
     ),
   );
 }

@@ -1,0 +1,19 @@
+import { InvalidArgumentError, Option } from "commander";
+import { MAX_WORKERS, PARALLEL_MIN_BYTES } from "../core/replay.js";
+
+/** `--workers auto|N`, shared by the commands that replay logs. */
+export function workersOption(): Option {
+  return new Option(
+    "--workers <n>",
+    `worker threads that read and evaluate files: auto = one per CPU (at most ${MAX_WORKERS}) when the input is ` +
+      `${PARALLEL_MIN_BYTES / 1048576} MB or more; 0 = this thread only. Findings are the same either way`,
+  )
+    .default("auto")
+    .argParser(parseWorkers);
+}
+
+export function parseWorkers(value: string): number | "auto" {
+  if (value === "auto") return "auto";
+  if (!/^\d+$/.test(value) || Number(value) > 64) throw new InvalidArgumentError("expected auto or a whole number from 0 to 64");
+  return Number(value);
+}
