@@ -2,7 +2,7 @@ import { exceptionExpiry, matchesAny, type Baseline, type BaselineException } fr
 import { canonicalJson, sha256Hex } from "./canonical-json.js";
 import { principalArn, type CloudTrailRecord } from "./cloudtrail.js";
 import { Counters } from "./counters.js";
-import type { Detector, DetectorHit } from "./detector.js";
+import type { Detector, DetectorContext, DetectorHit } from "./detector.js";
 import { toEnvelope, type CloudTrailEnvelope } from "./envelope.js";
 import { buildFinding, findingIdFromEvent, findingIdFromRecord, type Finding } from "./finding.js";
 import { compilePattern, patternEventNames } from "./pattern.js";
@@ -25,6 +25,12 @@ interface SharedMatcher {
   matches: (event: unknown) => boolean;
   lastEvent: unknown;
   lastAnswer: boolean;
+}
+
+/** A detector with its shared matcher, as the index holds them: no lookup per record. */
+interface Candidate {
+  detector: Detector;
+  matcher: SharedMatcher;
 }
 
 export interface SuppressedFinding {
@@ -57,8 +63,10 @@ export const ENGINE_WARNINGS = {
 export class DetectionEngine {
   readonly warnings = new Counters();
   /** eventSource → eventName → candidate detectors (no string built per record). */
-  private readonly index = new Map<string, Map<string, Detector[]>>();
-  private readonly unindexed: Detector[] = [];
+  private readonly index = new Map<string, Map<string, Candidate[]>>();
+  private readonly unindexed: Candidate[] = [];
+  /** The one context every evaluate call gets (detectors must not keep or change it). */
+  private readonly context: DetectorContext;
   /** Finding id → fingerprint of the record that made it, to tell re-deliveries from reused ids. */
   private readonly emitted = new Map<string, string>();
   private readonly windows: WindowStore;
@@ -74,6 +82,7 @@ export class DetectionEngine {
     private readonly options: EngineOptions,
   ) {
     this.windows = options.windows ?? new MemoryWindowStore();
+    this.context = { baseline: options.baseline };
     const byPattern = new Map<string, SharedMatcher>();
     for (const detector of detectors) {
       const key = canonicalJson(detector.pattern);
@@ -83,9 +92,10 @@ export class DetectionEngine {
         byPattern.set(key, matcher);
       }
       this.matchers.set(detector, matcher);
+      const candidate: Candidate = { detector, matcher };
       const names = patternEventNames(detector.pattern);
       if (!names) {
-        this.unindexed.push(detector);
+        this.unindexed.push(candidate);
         continue;
       }
       for (const source of names.sources) {
@@ -93,7 +103,7 @@ export class DetectionEngine {
           let byName = this.index.get(source);
           if (!byName) this.index.set(source, (byName = new Map()));
           const list = byName.get(name) ?? [];
-          list.push(detector);
+          list.push(candidate);
           byName.set(name, list);
         }
       }
@@ -106,7 +116,12 @@ export class DetectionEngine {
     return this.options.baseline;
   }
 
+  /** The detectors whose pattern could match the record, in the order they run. */
   candidates(record: CloudTrailRecord): Detector[] {
+    return this.candidatesOf(record).map((c) => c.detector);
+  }
+
+  private candidatesOf(record: CloudTrailRecord): Candidate[] {
     return this.index.get(record.eventSource)?.get(record.eventName) ?? this.unindexed;
   }
 
@@ -126,14 +141,18 @@ export class DetectionEngine {
    * none does (most records). Pure, so replay can run it in worker threads.
    */
   evaluate(record: CloudTrailRecord): DetectorMatch[] | undefined {
-    const candidates = this.candidates(record);
+    const candidates = this.candidatesOf(record);
     if (candidates.length === 0) return undefined;
     const envelope = toEnvelope(record);
     let hits: DetectorMatch[] | undefined;
     for (let i = 0; i < candidates.length; i++) {
-      const detector = candidates[i]!;
-      if (!this.matchesEvent(detector, envelope)) continue;
-      const hit = detector.evaluate(record, { baseline: this.options.baseline });
+      const { detector, matcher } = candidates[i]!;
+      if (matcher.lastEvent !== envelope) {
+        matcher.lastAnswer = matcher.matches(envelope);
+        matcher.lastEvent = envelope;
+      }
+      if (!matcher.lastAnswer) continue;
+      const hit = detector.evaluate(record, this.context);
       if (hit) (hits ??= []).push({ detector, hit });
     }
     return hits;
@@ -156,7 +175,7 @@ export class DetectionEngine {
   async processWith(detector: Detector, envelope: CloudTrailEnvelope): Promise<EngineResult> {
     const result: EngineResult = { findings: [], suppressed: [] };
     if (!this.matchesEvent(detector, envelope)) return result;
-    const hit = detector.evaluate(envelope.detail, { baseline: this.options.baseline });
+    const hit = detector.evaluate(envelope.detail, this.context);
     return hit ? this.settle(envelope.detail, [{ detector, hit }]) : result;
   }
 

@@ -1,17 +1,26 @@
 // IP address / CIDR helpers for the EventBridge `cidr` matcher. node:net's
 // isIP does the syntax validation; the arithmetic is done on bigints so that
-// IPv4 and IPv6 share one code path.
+// IPv4 and IPv6 share one code path. Everything a match needs is computed at
+// parse time, so testing an address against a range only compares bigints
+// (bigint arithmetic allocates; comparisons do not).
 import { isIP } from "node:net";
 
 export interface IpAddress {
   version: 4 | 6;
   value: bigint;
+  /** The address as IPv6: itself, or an IPv4 address in its mapped form (::ffff:a.b.c.d). */
+  asV6: bigint;
 }
 
 export interface CidrRange {
   version: 4 | 6;
   network: bigint;
   prefix: number;
+  /** The last address of the range. */
+  last: bigint;
+  /** For IPv4 ranges, the range in IPv4-mapped IPv6 form; for IPv6 ranges, network and last. */
+  v6First: bigint;
+  v6Last: bigint;
 }
 
 const V4_MAPPED_PREFIX = 0xffffn << 32n; // ::ffff:0:0/96
@@ -58,8 +67,14 @@ function parseIpUncached(text: string): IpAddress | undefined {
   // Zone ids (fe80::1%eth0) identify an interface, not part of the address.
   const address = text.includes("%") ? text.slice(0, text.indexOf("%")) : text;
   const version = isIP(address);
-  if (version === 4) return { version: 4, value: parseV4(address) };
-  if (version === 6) return { version: 6, value: parseV6(address) };
+  if (version === 4) {
+    const value = parseV4(address);
+    return { version: 4, value, asV6: V4_MAPPED_PREFIX | value };
+  }
+  if (version === 6) {
+    const value = parseV6(address);
+    return { version: 6, value, asV6: value };
+  }
   return undefined;
 }
 
@@ -76,7 +91,10 @@ export function parseCidr(text: string): CidrRange | undefined {
   const width = address.version === 4 ? 32 : 128;
   if (prefix > width) return undefined;
   // Host bits are tolerated and masked off, as most CIDR tooling does.
-  return { version: address.version, network: address.value & mask(width, prefix), prefix };
+  const network = address.value & mask(width, prefix);
+  const last = network | ((1n << BigInt(width - prefix)) - 1n);
+  const mapped = address.version === 4 ? V4_MAPPED_PREFIX : 0n;
+  return { version: address.version, network, prefix, last, v6First: mapped | network, v6Last: mapped | last };
 }
 
 function mask(width: number, prefix: number): bigint {
@@ -90,27 +108,32 @@ function mask(width: number, prefix: number): bigint {
  * their mapped form.
  */
 export function ipInRange(ip: IpAddress, range: CidrRange): boolean {
-  let value = ip.value;
-  if (ip.version !== range.version) {
-    if (range.version === 4) {
-      if (value >> 32n !== 0xffffn) return false;
-      value &= 0xffffffffn;
-    } else {
-      value |= V4_MAPPED_PREFIX;
-    }
-  }
-  const width = range.version === 4 ? 32 : 128;
-  return (value & mask(width, range.prefix)) === range.network;
+  if (ip.version === range.version) return ip.value >= range.network && ip.value <= range.last;
+  return ip.asV6 >= range.v6First && ip.asV6 <= range.v6Last;
 }
 
 const cidrCache = new Map<string, CidrRange | null>();
 
-export function ipInCidr(ipText: string, cidrText: string): boolean {
+function cachedCidr(cidrText: string): CidrRange | null {
   let range = cidrCache.get(cidrText);
   if (range === undefined) {
     range = parseCidr(cidrText) ?? null;
     cidrCache.set(cidrText, range);
   }
+  return range;
+}
+
+export function ipInCidr(ipText: string, cidrText: string): boolean {
+  const range = cachedCidr(cidrText);
   const ip = parseIp(ipText);
   return range !== null && ip !== undefined && ipInRange(ip, range);
+}
+
+/** The first of `cidrs` (e.g. a baseline's networks) that holds `ip`. */
+export function cidrHolding(ip: IpAddress, cidrs: readonly string[]): string | undefined {
+  for (const cidr of cidrs) {
+    const range = cachedCidr(cidr);
+    if (range !== null && ipInRange(ip, range)) return cidr;
+  }
+  return undefined;
 }

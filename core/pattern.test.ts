@@ -101,7 +101,7 @@ describe("pattern-ip", () => {
   });
 
   it("masks host bits in a CIDR block", () => {
-    expect(parseCidr("10.1.2.3/8")).toEqual({ version: 4, network: 10n << 24n, prefix: 8 });
+    expect(parseCidr("10.1.2.3/8")).toMatchObject({ version: 4, network: 10n << 24n, prefix: 8, last: (11n << 24n) - 1n });
     expect(ipInCidr("10.200.0.1", "10.1.2.3/8")).toBe(true);
   });
 

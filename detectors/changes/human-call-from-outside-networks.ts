@@ -2,7 +2,7 @@ import { matchesAny, type BaselineInput } from "../../core/baseline.js";
 import { principalArn } from "../../core/cloudtrail.js";
 import { defineDetector } from "../../core/detector.js";
 import { DETAIL_TYPES, SIGN_IN_DETAIL_TYPES } from "../../core/envelope.js";
-import { ipInCidr, parseIp } from "../../core/pattern-ip.js";
+import { cidrHolding, parseIp } from "../../core/pattern-ip.js";
 import { apiNameOf } from "../../core/sensitive-apis.js";
 import { actorName, API_CALL, isHumanPrincipal, isIacPrincipal, principalResource, sentence } from "../common.js";
 import { apiCall, assumedRole, consoleLogin, iamUser, PROD, USER_AGENTS, viaCloudFormation } from "../examples.js";
@@ -58,13 +58,14 @@ export default defineDetector({
   evaluate(record, { baseline }) {
     const networks = baseline.networks.human;
     const ip = record.sourceIPAddress;
-    if (networks.length === 0 || ip === undefined || parseIp(ip) === undefined) return undefined;
+    const address = networks.length === 0 || ip === undefined ? undefined : parseIp(ip);
+    if (address === undefined) return undefined;
     const isSignIn = record.eventSource === "signin.amazonaws.com";
     if (!isSignIn && !isHumanPrincipal(record)) return undefined;
     if (isSignIn && record.responseElements?.[record.eventName] === "Failure") return undefined;
     if (record.errorCode !== undefined && NOT_AUTHENTICATED.has(record.errorCode)) return undefined;
     if (isIacPrincipal(record, baseline) || matchesAny(baseline.principals.securityAutomation, principalArn(record))) return undefined;
-    if (networks.some((cidr) => ipInCidr(ip, cidr))) return undefined;
+    if (cidrHolding(address, networks) !== undefined) return undefined;
     const what = !isSignIn
       ? `called ${apiNameOf(record)}${record.errorCode ? ` (refused with ${record.errorCode})` : ""}`
       : record.eventName === "ConsoleLogin"
