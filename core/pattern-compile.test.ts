@@ -1,5 +1,5 @@
 import { inspect } from "node:util";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { detectors } from "../detectors/index.js";
 import { normaliseRecord } from "./cloudtrail.js";
 import { toEnvelope } from "./envelope.js";
@@ -188,6 +188,29 @@ describe("compilePattern", () => {
     // The generators must exercise both outcomes, or the agreement proves little.
     expect(matched / total).toBeGreaterThan(0.1);
     expect(matched / total).toBeLessThan(0.9);
+  });
+
+  it("agrees with matchesPattern where code cannot be generated (closures only)", () => {
+    const { pattern, event, near } = generators(4);
+    const patterns = Array.from({ length: 800 }, () => pattern());
+    // As under node --disallow-code-generation-from-strings.
+    vi.stubGlobal("Function", function () {
+      throw new EvalError("Code generation from strings disallowed for this context");
+    });
+    let compiled: ((event: unknown) => boolean)[];
+    try {
+      compiled = patterns.map((p) => compilePattern(p));
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    const events = Array.from({ length: 200 }, event);
+    const mismatches: string[] = [];
+    patterns.forEach((pat, p) => {
+      for (const ev of [...events.filter((_, e) => e % 20 === p % 20), near(pat), near(pat)]) {
+        if (compiled[p]?.(ev) !== matchesPattern(pat, ev)) mismatches.push(`${show(pat)} on ${show(ev)}`);
+      }
+    });
+    expect(mismatches.slice(0, 5)).toEqual([]);
   });
 
   describe("on the detectors", () => {
