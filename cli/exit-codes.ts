@@ -7,6 +7,8 @@ export const EXIT = {
   usage: 1,
   findings: 2,
   rejectedInput: 3,
+  /** 4 is an internal error (cli/main.ts). */
+  remediationFailed: 5,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -28,4 +30,6 @@ Exit codes:
   2  findings at or above --fail-on
   3  some input rejected (a missing path included)
   4  internal error (a bug in trailwarden: please report it)
-  When several of 1-3 apply, the lowest number wins.`;
+  5  --remediate apply: a remediation failed (its result, with the error, is
+     printed like the others)
+  When several of 1-3 and 5 apply, the lowest number wins.`;

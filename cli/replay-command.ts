@@ -168,10 +168,11 @@ async function runReplay(paths: string[], flags: ReplayFlags, io: Io): Promise<E
   }
   await printed.close();
   if (flags.showSuppressed) printSuppressed(suppressed, flags.format, io);
+  let remediationsFailed = 0;
   if (flags.remediate) {
     const { applyRemediations, printPlans } = await import("./replay-remediate.js");
     if (flags.remediate === "plan") await printPlans(proposing, baseline, flags, io);
-    else await applyRemediations(proposing, baseline, flags, io, caller!);
+    else remediationsFailed = (await applyRemediations(proposing, baseline, flags, io, caller!)).failed;
   }
 
   const text = formatSummary(summary, {
@@ -186,7 +187,11 @@ async function runReplay(paths: string[], flags: ReplayFlags, io: Io): Promise<E
   if (flags.format === "table") io.out(text + "\n");
   else io.err(text.trimStart() + "\n");
 
-  return combineExitCodes([failing > 0 ? EXIT.findings : EXIT.ok, summary.rejected > 0 ? EXIT.rejectedInput : EXIT.ok]);
+  return combineExitCodes([
+    failing > 0 ? EXIT.findings : EXIT.ok,
+    summary.rejected > 0 ? EXIT.rejectedInput : EXIT.ok,
+    remediationsFailed > 0 ? EXIT.remediationFailed : EXIT.ok,
+  ]);
 }
 
 /** In table format a second table on stdout; otherwise on stderr, so stdout keeps only active findings. */

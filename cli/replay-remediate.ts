@@ -61,11 +61,21 @@ export async function printPlans(findings: readonly Finding[], baseline: Baselin
 
 const noMetrics: MetricsLike = { addDimension: () => undefined, addMetric: () => undefined, publishStoredMetrics: () => undefined } as unknown as MetricsLike;
 
-/** Runs each proposing finding through the local remediation workflow against the real account. */
-export async function applyRemediations(findings: readonly Finding[], baseline: Baseline, flags: ReplayFlags, io: Io, caller: string): Promise<void> {
+/**
+ * Runs each proposing finding through the local remediation workflow against
+ * the real account. `failed` when a remediation ended failed (or its workflow
+ * did): refusals, denials and dry-runs are outcomes the baseline chose.
+ */
+export async function applyRemediations(
+  findings: readonly Finding[],
+  baseline: Baseline,
+  flags: ReplayFlags,
+  io: Io,
+  caller: string,
+): Promise<{ failed: number }> {
   if (findings.length === 0) {
     io.err("trailwarden: no finding proposes a remediation: nothing to apply\n");
-    return;
+    return { failed: 0 };
   }
   if (!flags.yes) {
     const isTTY = Boolean((io.stdin as { isTTY?: boolean }).isTTY);
@@ -76,7 +86,7 @@ export async function applyRemediations(findings: readonly Finding[], baseline: 
       `in the modes the baseline sets (approvals: ${flags.approve ?? "deny"})? [y/N] `;
     if (!(await confirm(question, io))) {
       io.err("trailwarden: not confirmed: nothing applied\n");
-      return;
+      return { failed: 0 };
     }
   }
   const credentials = remediatorCredentials(baseline);
@@ -103,4 +113,7 @@ export async function applyRemediations(findings: readonly Finding[], baseline: 
   if (flags.format === "table") io.out(formatResultsBlock(results));
   else for (const result of results) io.err(formatResultLine(result));
   for (const failure of failures) io.err(`trailwarden: remediation workflow failed for ${failure}\n`);
+  const failed = results.filter((result) => result.status === "failed").length;
+  if (failed > 0) io.err(`trailwarden: ${failed} remediation(s) failed: see their results above\n`);
+  return { failed: Math.max(failed, failures.length) };
 }
