@@ -1,6 +1,7 @@
 /**
- * Documented exit codes. When several apply, the lowest number wins: a usage
- * error hides everything else, and findings matter more than rejected input.
+ * Documented exit codes. When several apply, a usage error hides everything
+ * else, then a failed remediation (the one thing a script running
+ * `--remediate apply` must not miss), then findings, then rejected input.
  */
 export const EXIT = {
   ok: 0,
@@ -13,9 +14,11 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+/** Most important first. */
+const PRECEDENCE: readonly ExitCode[] = [EXIT.usage, EXIT.remediationFailed, EXIT.findings, EXIT.rejectedInput];
+
 export function combineExitCodes(codes: ExitCode[]): ExitCode {
-  const failing = codes.filter((code) => code !== EXIT.ok);
-  return failing.length === 0 ? EXIT.ok : (Math.min(...failing) as ExitCode);
+  return PRECEDENCE.find((code) => codes.includes(code)) ?? EXIT.ok;
 }
 
 /** A usage error: printed as one line, exit code 1. */
@@ -32,4 +35,4 @@ Exit codes:
   4  internal error (a bug in trailwarden: please report it)
   5  --remediate apply: a remediation failed (its result, with the error, is
      printed like the others)
-  When several of 1-3 and 5 apply, the lowest number wins.`;
+  When several apply: 1 first, then 5, then 2, then 3.`;

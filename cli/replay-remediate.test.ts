@@ -82,6 +82,12 @@ describe("replay --remediate apply exit code", () => {
     expect(s3.commandCalls(PutBucketVersioningCommand)).toHaveLength(1);
   });
 
+  it("stays 5 when findings reach --fail-on too: a failed remediation is not hidden behind them", async () => {
+    mockAccount("denied");
+    const result = await run([...args(), "--fail-on", "info"]);
+    expect(result.code).toBe(EXIT.remediationFailed);
+  });
+
   it("is 0 when the remediation is verified", async () => {
     mockAccount("works");
     const result = await run(args());

@@ -71,8 +71,8 @@ function fromWire(wire: WireOutcome, detectors: ReadonlyMap<string, Detector>): 
 const WORKER_URL = new URL("./replay-worker.js", import.meta.url);
 /** Files handed to a worker before it answers: the next one loads while the current one is processed. */
 const IN_FLIGHT_PER_WORKER = 2;
-/** How far ahead of the file being applied the workers may run. */
-const MAX_AHEAD = 64;
+/** How far ahead of the file being applied the workers may run (outcomes wait on the main thread meanwhile). */
+const MAX_AHEAD = 8;
 
 /** Why `size` workers cannot replay these detectors with this baseline, or undefined when they can. */
 export function poolUnavailable(detectors: readonly Detector[], baseline: Baseline, registry: readonly Detector[]): string | undefined {
@@ -118,8 +118,11 @@ export async function* poolOutcomes(files: readonly InputFile[], size: number, d
   let nextToSend = 0;
   let applied = 0;
   let closing = false;
+  /** Once a worker has failed, every file still to come fails with it: nothing waits on a dead thread. */
+  let broken: Error | undefined;
 
   const failAll = (error: Error) => {
+    broken ??= error;
     for (const result of results.values()) result.reject(error);
   };
   const dispatch = () => {
@@ -127,7 +130,12 @@ export async function* poolOutcomes(files: readonly InputFile[], size: number, d
       let n = count;
       while (n < IN_FLIGHT_PER_WORKER && nextToSend < files.length && nextToSend - applied < MAX_AHEAD) {
         const seq = nextToSend++;
-        results.set(seq, deferred());
+        const result = deferred();
+        results.set(seq, result);
+        if (broken) {
+          result.reject(broken);
+          continue;
+        }
         const task: WorkerTask = { seq, file: files[seq]! };
         worker.postMessage(task);
         n++;
@@ -136,22 +144,25 @@ export async function* poolOutcomes(files: readonly InputFile[], size: number, d
     }
   };
 
-  const workers = Array.from({ length: size }, () => new Worker(WORKER_URL, { workerData: setup }));
-  for (const worker of workers) {
-    inFlight.set(worker, 0);
-    worker.on("message", (reply: WorkerReply) => {
-      inFlight.set(worker, (inFlight.get(worker) ?? 1) - 1);
-      const result = results.get(reply.seq);
-      if ("error" in reply) result?.reject(new Error(`replay worker failed on ${files[reply.seq]?.path}: ${reply.error}`));
-      else result?.resolve(fromWire(reply.outcome, byId));
-      dispatch();
-    });
-    worker.on("error", (error) => failAll(new Error(`replay worker crashed: ${error.message}`)));
-    worker.on("exit", (code) => {
-      if (!closing) failAll(new Error(`replay worker exited unexpectedly (code ${code})`));
-    });
-  }
+  const workers: Worker[] = [];
   try {
+    for (let i = 0; i < size; i++) {
+      const worker = new Worker(WORKER_URL, { workerData: setup });
+      workers.push(worker);
+      inFlight.set(worker, 0);
+      worker.on("message", (reply: WorkerReply) => {
+        inFlight.set(worker, (inFlight.get(worker) ?? 1) - 1);
+        const result = results.get(reply.seq);
+        if ("error" in reply) result?.reject(new Error(`replay worker failed on ${files[reply.seq]?.path}: ${reply.error}`));
+        else result?.resolve(fromWire(reply.outcome, byId));
+        dispatch();
+      });
+      worker.on("messageerror", (error) => failAll(new Error(`replay worker sent a message that could not be read: ${error.message}`)));
+      worker.on("error", (error) => failAll(new Error(`replay worker crashed: ${error.message}`)));
+      worker.on("exit", (code) => {
+        if (!closing) failAll(new Error(`replay worker exited unexpectedly (code ${code})`));
+      });
+    }
     dispatch();
     for (let seq = 0; seq < files.length; seq++) {
       const outcome = await results.get(seq)!.promise;

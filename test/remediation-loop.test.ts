@@ -57,6 +57,11 @@ describe("remediator's own changes do not loop", () => {
     expect(writes.filter((w) => w.call.client === "S3ControlClient").map((w) => [w.call.command, w.account])).toEqual([["PutPublicAccessBlock", "111122223333"]]);
   });
 
+  it("names each replayed write as CloudTrail does, so the detectors that watch it see it", () => {
+    const names = replayed.map((r) => `${r.call.client}:${r.call.command} → ${r.account} ${cloudTrailRecordFor(r.call, r.account).eventName as string}`);
+    expect(names).toEqual(expect.arrayContaining(["S3ControlClient:PutPublicAccessBlock → 111122223333 PutAccountPublicAccessBlock", expect.stringMatching(/^S3Client:PutPublicAccessBlock → \d{12} PutBucketPublicAccessBlock$/)]));
+  });
+
   it("some of the remediator's writes match detectors", () => {
     const summary = matched().map((r) => `${r.call.command} → ${r.findings.map((f) => f.detector).join(", ")}`);
     expect(summary.length, `matches: ${summary.join("; ")}`).toBeGreaterThan(0);

@@ -1,8 +1,8 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { gzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Baseline } from "../core/baseline.js";
 import type { Detector } from "../core/detector.js";
@@ -91,11 +91,38 @@ describe("replay with worker threads", () => {
     expect((await observe(dist, [join(REPO_ROOT, "samples", "attack")], "auto")).workers).toBe(0);
   });
 
+  it("starts one worker per CPU (at most 4, at most one per file) for 8 MB of input or more when left to decide", async () => {
+    const big = mkdtempSync(join(tmpdir(), "trailwarden-workers-big-"));
+    try {
+      // Every sample record as plain JSON, in two files of over 4 MB each.
+      const records = readdirSync(join(REPO_ROOT, "samples"), { recursive: true, withFileTypes: true })
+        .filter((entry) => entry.isFile() && entry.name.endsWith(".json.gz"))
+        .flatMap((entry) => (JSON.parse(gunzipSync(readFileSync(join(entry.parentPath, entry.name))).toString("utf8")) as { Records: unknown[] }).Records);
+      const text = JSON.stringify({ Records: records });
+      expect(text.length).toBeGreaterThan(4 * 1024 * 1024);
+      writeFileSync(join(big, "one.json"), text);
+      writeFileSync(join(big, "two.json"), text);
+      const expected = Math.min(availableParallelism(), 4, 2);
+      expect((await observe(dist, [big], "auto")).workers).toBe(expected > 1 ? expected : 0);
+    } finally {
+      rmSync(big, { recursive: true, force: true });
+    }
+  });
+
   it("refuses an explicit worker count for detectors the workers cannot load, and falls back when left to decide", async () => {
     const custom: Detector = { ...dist.detectors[0]!, id: "custom.not-in-registry" };
     const paths = [join(REPO_ROOT, "samples", "attack")];
     await expect(observe(dist, paths, 2, [custom])).rejects.toThrow(/cannot replay with 2 worker threads: detector custom.not-in-registry is not in the registry/);
     expect((await observe(dist, paths, "auto", [custom])).workers).toBe(0);
+  });
+
+  it("a detector that throws in a worker fails the replay with the file named, instead of hanging", async () => {
+    // A baseline no schema would accept (profiles: null) makes the profile lookup throw on the first record it judges.
+    const broken = { ...dist.baseline, profiles: null } as unknown as Baseline;
+    const paths = [join(REPO_ROOT, "samples", "attack")];
+    const run = (workers: number) => dist.replay({ paths, detectors: dist.detectors, baseline: broken, workers }, { onFinding: () => undefined });
+    await expect(run(0)).rejects.toThrow(TypeError);
+    await expect(run(2)).rejects.toThrow(/^replay worker failed on .*samples\/attack\/.*: TypeError/);
   });
 
   it("the CLI prints the same findings with --workers 2 as with --workers 0, and says how many threads ran", () => {

@@ -174,6 +174,16 @@ const EVENT_SOURCES: Record<string, string> = {
   SNSClient: "sns.amazonaws.com",
 };
 
+/** SDK commands that CloudTrail records under another event name (the S3 public access block APIs name their level). */
+const CLOUDTRAIL_EVENT_NAMES: Record<string, string> = {
+  "S3Client:PutPublicAccessBlock": "PutBucketPublicAccessBlock",
+  "S3Client:GetPublicAccessBlock": "GetBucketPublicAccessBlock",
+  "S3Client:DeletePublicAccessBlock": "DeleteBucketPublicAccessBlock",
+  "S3ControlClient:PutPublicAccessBlock": "PutAccountPublicAccessBlock",
+  "S3ControlClient:GetPublicAccessBlock": "GetAccountPublicAccessBlock",
+  "S3ControlClient:DeletePublicAccessBlock": "DeleteAccountPublicAccessBlock",
+};
+
 /** Services CloudTrail records in us-east-1 whatever region the client used. */
 const GLOBAL_SOURCES = new Set(["iam.amazonaws.com", "organizations.amazonaws.com"]);
 
@@ -274,7 +284,7 @@ export function cloudTrailRecordFor(call: SentCommand, account: string, eventTim
     userIdentity: remediatorIdentity(account),
     eventTime,
     eventSource,
-    eventName: call.command,
+    eventName: CLOUDTRAIL_EVENT_NAMES[`${call.client}:${call.command}`] ?? call.command,
     awsRegion: region,
     sourceIPAddress: "3.250.0.10",
     userAgent: "aws-sdk-js/3.0.0 ua/2.1 os/linux lang/js md/nodejs#20 api/trailwarden exec-env/AWS_Lambda_nodejs20.x",
