@@ -49,14 +49,15 @@ const MAX_DOCUMENT_BYTES = 0x1fffffe8 - 16;
 
 const gunzipAsync = promisify(gunzip);
 const MIN_CHUNK_BYTES = 64 * 1024;
-const MAX_CHUNK_BYTES = 256 * 1024 * 1024;
+const MAX_CHUNK_BYTES = 64 * 1024 * 1024;
 
 /**
  * Output chunk for gunzip on the thread pool: the whole output when the
  * trailer tells its size. Each chunk needs a turn of the main thread's event
  * loop to start the next, so small chunks would stall while that thread is
  * busy detecting. The trailer holds the last member's size modulo 2^32: for
- * concatenated members or huge files it only makes the chunks smaller.
+ * concatenated members or huge files the chunks are only smaller (more turns),
+ * and a corrupt trailer at worst reserves one capped chunk.
  */
 function gunzipChunkBytes(bytes: Buffer): number {
   const size = bytes.length >= 18 ? bytes.readUInt32LE(bytes.length - 4) : 0;
