@@ -3,9 +3,7 @@ import { CloudTrailClient, CreateTrailCommand, GetTrailStatusCommand, StartLoggi
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_BASELINE } from "../../core/baseline.js";
-import { normaliseRecord } from "../../core/cloudtrail.js";
-import { buildFinding, findingIdFromEvent, type Finding } from "../../core/finding.js";
+import type { Finding } from "../../core/finding.js";
 import type { AwsClients } from "../../core/remediation.js";
 import { AccessDeniedError, ThrottledError } from "../../core/remediation-errors.js";
 import loggingStopped from "../../detectors/cloudtrail/logging-stopped.js";
@@ -14,6 +12,7 @@ import { recordingClients } from "../../test/support/recording-clients.js";
 import { iamActionFor } from "../iam-actions.js";
 import { actionAllowed, isReadOnlyCommand } from "../permissions.js";
 import restartLogging from "./restart-logging.js";
+import { findingFromRecord } from "../../test/support/findings.js";
 
 const ACCOUNT = "123456789012";
 
@@ -21,11 +20,7 @@ const ACCOUNT = "123456789012";
 function findingFor(trail: string, region = "us-east-1"): Finding {
   const raw = structuredClone(loggingStopped.examples.match[1]!.record) as Record<string, unknown>;
   Object.assign(raw, { eventID: randomUUID(), recipientAccountId: ACCOUNT, awsRegion: region, requestParameters: { name: trail } });
-  const normalised = normaliseRecord(raw);
-  if (!normalised.ok) throw new Error(normalised.reason);
-  const hit = loggingStopped.evaluate(normalised.record, { baseline: DEFAULT_BASELINE });
-  if (!hit) throw new Error("the detector did not fire");
-  return buildFinding(loggingStopped, normalised.record, hit, findingIdFromEvent(loggingStopped.id, normalised.record.eventID!));
+  return findingFromRecord(loggingStopped, raw);
 }
 
 function awsError(name: string, status: number): Error {

@@ -9,8 +9,7 @@ import {
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseBaseline } from "../../core/baseline.js";
-import { normaliseRecord } from "../../core/cloudtrail.js";
-import { buildFinding, findingIdFromEvent, type Finding } from "../../core/finding.js";
+import type { Finding } from "../../core/finding.js";
 import type { AwsClients } from "../../core/remediation.js";
 import { AccessDeniedError, ThrottledError } from "../../core/remediation-errors.js";
 import snapshotShared from "../../detectors/ec2/snapshot-shared.js";
@@ -19,6 +18,7 @@ import { recordingClients } from "../../test/support/recording-clients.js";
 import { iamActionFor } from "../iam-actions.js";
 import { actionAllowed, isReadOnlyCommand } from "../permissions.js";
 import makeSnapshotPrivate from "./make-snapshot-private.js";
+import { findingFromRecord } from "../../test/support/findings.js";
 
 const ACCOUNT = "123456789012";
 const BACKUP = "222233334444";
@@ -36,11 +36,7 @@ function findingFor(snapshotId: string, added: Record<string, string>[]): Findin
     awsRegion: "us-east-1",
     requestParameters: { snapshotId, attributeType: "CREATE_VOLUME_PERMISSION", createVolumePermission: { add: { items: added } } },
   });
-  const normalised = normaliseRecord(raw);
-  if (!normalised.ok) throw new Error(normalised.reason);
-  const hit = snapshotShared.evaluate(normalised.record, { baseline: BASELINE });
-  if (!hit) throw new Error("the detector did not fire");
-  return buildFinding(snapshotShared, normalised.record, hit, findingIdFromEvent(snapshotShared.id, normalised.record.eventID!));
+  return findingFromRecord(snapshotShared, raw, BASELINE);
 }
 
 const publicAndShared = (snapshotId = SNAPSHOT) => findingFor(snapshotId, [{ group: "all" }, { userId: BACKUP }, { userId: OUTSIDE }]);

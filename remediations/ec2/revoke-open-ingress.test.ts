@@ -12,7 +12,7 @@ import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_BASELINE, parseBaseline } from "../../core/baseline.js";
 import { normaliseRecord } from "../../core/cloudtrail.js";
-import { buildFinding, findingIdFromEvent, type Finding } from "../../core/finding.js";
+import { buildFinding, type Finding } from "../../core/finding.js";
 import type { AwsClients } from "../../core/remediation.js";
 import { AccessDeniedError, ThrottledError } from "../../core/remediation-errors.js";
 import openAdminPort from "../../detectors/ec2/security-group-open-admin-port.js";
@@ -21,6 +21,7 @@ import { recordingClients } from "../../test/support/recording-clients.js";
 import { iamActionFor } from "../iam-actions.js";
 import { actionAllowed, isReadOnlyCommand } from "../permissions.js";
 import revokeOpenIngress from "./revoke-open-ingress.js";
+import { findingFromRecord } from "../../test/support/findings.js";
 
 const ACCOUNT = "123456789012";
 const GROUP = "sg-0a4f6e1d2c3b5a789";
@@ -49,11 +50,7 @@ function findingFor(groupId: string, permissions: ReturnType<typeof logged>[]): 
 }
 
 function evaluated(raw: Record<string, unknown>, baseline = DEFAULT_BASELINE): Finding {
-  const normalised = normaliseRecord(raw);
-  if (!normalised.ok) throw new Error(normalised.reason);
-  const hit = openAdminPort.evaluate(normalised.record, { baseline });
-  if (!hit) throw new Error("the detector did not fire");
-  return buildFinding(openAdminPort, normalised.record, hit, findingIdFromEvent(openAdminPort.id, normalised.record.eventID!));
+  return findingFromRecord(openAdminPort, raw, baseline);
 }
 
 function awsError(name: string, status: number): Error {

@@ -12,9 +12,7 @@ import {
 } from "@aws-sdk/client-eventbridge";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { DEFAULT_BASELINE } from "../../core/baseline.js";
-import { normaliseRecord } from "../../core/cloudtrail.js";
-import { buildFinding, findingIdFromEvent, type Finding } from "../../core/finding.js";
+import type { Finding } from "../../core/finding.js";
 import type { AwsClients } from "../../core/remediation.js";
 import { AccessDeniedError, InvalidRequestError, ThrottledError } from "../../core/remediation-errors.js";
 import { ruleFor } from "../../core/rules.js";
@@ -25,6 +23,7 @@ import { recordingClients } from "../../test/support/recording-clients.js";
 import { iamActionFor } from "../iam-actions.js";
 import { actionAllowed, isReadOnlyCommand } from "../permissions.js";
 import restoreRule from "./restore-rule.js";
+import { findingFromRecord } from "../../test/support/findings.js";
 
 const ACCOUNT = "123456789012";
 const REGION = "us-east-1";
@@ -38,11 +37,7 @@ function findingFor(example: 0 | 1 | 3, name: string, extra: Record<string, unkn
   const raw = structuredClone(ruleTampered.examples.match[example]!.record) as Record<string, unknown>;
   const parameters = example === 1 ? { rule: name, ids: ["detect"] } : { name };
   Object.assign(raw, { eventID: randomUUID(), recipientAccountId: ACCOUNT, awsRegion: REGION, requestParameters: { ...parameters, ...extra } });
-  const normalised = normaliseRecord(raw);
-  if (!normalised.ok) throw new Error(normalised.reason);
-  const hit = ruleTampered.evaluate(normalised.record, { baseline: DEFAULT_BASELINE });
-  if (!hit) throw new Error("the detector did not fire");
-  return buildFinding(ruleTampered, normalised.record, hit, findingIdFromEvent(ruleTampered.id, normalised.record.eventID!));
+  return findingFromRecord(ruleTampered, raw);
 }
 
 function awsError(name: string, status: number): Error {

@@ -2,9 +2,7 @@ import { randomUUID } from "node:crypto";
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, ListAccessKeysCommand, NoSuchEntityException, UpdateAccessKeyCommand } from "@aws-sdk/client-iam";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_BASELINE } from "../../core/baseline.js";
-import { normaliseRecord } from "../../core/cloudtrail.js";
-import { buildFinding, findingIdFromEvent, type Finding } from "../../core/finding.js";
+import type { Finding } from "../../core/finding.js";
 import type { AwsClients } from "../../core/remediation.js";
 import { AccessDeniedError, InvalidRequestError, ThrottledError } from "../../core/remediation-errors.js";
 import keyCreatedForOtherUser from "../../detectors/iam/access-key-created-for-other-user.js";
@@ -13,6 +11,7 @@ import { recordingClients } from "../../test/support/recording-clients.js";
 import { iamActionFor } from "../iam-actions.js";
 import { actionAllowed, isReadOnlyCommand } from "../permissions.js";
 import deactivateAccessKey from "./deactivate-access-key.js";
+import { findingFromRecord } from "../../test/support/findings.js";
 
 const ACCOUNT = "123456789012";
 const KEY = "AKIARZ5BM7QWHT3LPC6D";
@@ -23,11 +22,7 @@ function findingFor(userName: string, accessKeyId: string | undefined): Finding 
   const accessKey = { ...((raw.responseElements as { accessKey: Record<string, unknown> }).accessKey), userName, accessKeyId };
   if (accessKeyId === undefined) delete accessKey.accessKeyId;
   Object.assign(raw, { eventID: randomUUID(), recipientAccountId: ACCOUNT, requestParameters: { userName }, responseElements: { accessKey } });
-  const normalised = normaliseRecord(raw);
-  if (!normalised.ok) throw new Error(normalised.reason);
-  const hit = keyCreatedForOtherUser.evaluate(normalised.record, { baseline: DEFAULT_BASELINE });
-  if (!hit) throw new Error("the detector did not fire");
-  return buildFinding(keyCreatedForOtherUser, normalised.record, hit, findingIdFromEvent(keyCreatedForOtherUser.id, normalised.record.eventID!));
+  return findingFromRecord(keyCreatedForOtherUser, raw);
 }
 
 function awsError(name: string, status: number): Error {

@@ -2,9 +2,7 @@ import { randomUUID } from "node:crypto";
 import { CreateLoginProfileCommand, CreateUserCommand, DeleteLoginProfileCommand, GetLoginProfileCommand, IAMClient, NoSuchEntityException } from "@aws-sdk/client-iam";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_BASELINE } from "../../core/baseline.js";
-import { normaliseRecord } from "../../core/cloudtrail.js";
-import { buildFinding, findingIdFromEvent, type Finding } from "../../core/finding.js";
+import type { Finding } from "../../core/finding.js";
 import type { AwsClients } from "../../core/remediation.js";
 import { AccessDeniedError, ThrottledError } from "../../core/remediation-errors.js";
 import loginProfileForOtherUser from "../../detectors/iam/login-profile-for-other-user.js";
@@ -13,6 +11,7 @@ import { recordingClients } from "../../test/support/recording-clients.js";
 import { iamActionFor } from "../iam-actions.js";
 import { actionAllowed, isReadOnlyCommand } from "../permissions.js";
 import deleteLoginProfile from "./delete-login-profile.js";
+import { findingFromRecord } from "../../test/support/findings.js";
 
 const ACCOUNT = "123456789012";
 
@@ -20,11 +19,7 @@ const ACCOUNT = "123456789012";
 function findingFor(userName: string, example: 0 | 1 = 0): Finding {
   const raw = structuredClone(loginProfileForOtherUser.examples.match[example]!.record) as Record<string, unknown>;
   Object.assign(raw, { eventID: randomUUID(), recipientAccountId: ACCOUNT, requestParameters: { ...(raw.requestParameters as object), userName } });
-  const normalised = normaliseRecord(raw);
-  if (!normalised.ok) throw new Error(normalised.reason);
-  const hit = loginProfileForOtherUser.evaluate(normalised.record, { baseline: DEFAULT_BASELINE });
-  if (!hit) throw new Error("the detector did not fire");
-  return buildFinding(loginProfileForOtherUser, normalised.record, hit, findingIdFromEvent(loginProfileForOtherUser.id, normalised.record.eventID!));
+  return findingFromRecord(loginProfileForOtherUser, raw);
 }
 
 function awsError(name: string, status: number): Error {

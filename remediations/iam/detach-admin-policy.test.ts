@@ -18,9 +18,7 @@ import {
 } from "@aws-sdk/client-iam";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_BASELINE } from "../../core/baseline.js";
-import { normaliseRecord } from "../../core/cloudtrail.js";
-import { buildFinding, findingIdFromEvent, type Finding } from "../../core/finding.js";
+import type { Finding } from "../../core/finding.js";
 import type { AwsClients } from "../../core/remediation.js";
 import { AccessDeniedError, InvalidRequestError, ThrottledError } from "../../core/remediation-errors.js";
 import adminPolicyAttached from "../../detectors/iam/admin-policy-attached.js";
@@ -29,6 +27,7 @@ import { recordingClients } from "../../test/support/recording-clients.js";
 import { iamActionFor } from "../iam-actions.js";
 import { actionAllowed, isReadOnlyCommand } from "../permissions.js";
 import detachAdminPolicy from "./detach-admin-policy.js";
+import { findingFromRecord } from "../../test/support/findings.js";
 
 const ACCOUNT = "123456789012";
 const ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess";
@@ -42,11 +41,7 @@ function findingFor(example: keyof typeof EXAMPLE, requestParameters: Record<str
   const raw = structuredClone(adminPolicyAttached.examples.match[EXAMPLE[example]]!.record) as Record<string, unknown>;
   const request = { ...(raw.requestParameters as Record<string, unknown>), ...requestParameters };
   Object.assign(raw, { eventID: randomUUID(), recipientAccountId: ACCOUNT, requestParameters: request });
-  const normalised = normaliseRecord(raw);
-  if (!normalised.ok) throw new Error(normalised.reason);
-  const hit = adminPolicyAttached.evaluate(normalised.record, { baseline: DEFAULT_BASELINE });
-  if (!hit) throw new Error("the detector did not fire");
-  return buildFinding(adminPolicyAttached, normalised.record, hit, findingIdFromEvent(adminPolicyAttached.id, normalised.record.eventID!));
+  return findingFromRecord(adminPolicyAttached, raw);
 }
 
 function awsError(name: string, status: number): Error {

@@ -14,10 +14,8 @@ import {
 } from "@aws-sdk/client-iam";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_BASELINE } from "../../core/baseline.js";
-import { normaliseRecord } from "../../core/cloudtrail.js";
 import type { Detector } from "../../core/detector.js";
-import { buildFinding, findingIdFromEvent, type Finding } from "../../core/finding.js";
+import type { Finding } from "../../core/finding.js";
 import { parsePolicyDocument } from "../../core/policy.js";
 import type { AwsClients } from "../../core/remediation.js";
 import { AccessDeniedError, InvalidRequestError, ThrottledError } from "../../core/remediation-errors.js";
@@ -29,6 +27,7 @@ import { recordingClients } from "../../test/support/recording-clients.js";
 import { iamActionFor } from "../iam-actions.js";
 import { actionAllowed, isReadOnlyCommand } from "../permissions.js";
 import quarantinePrincipal, { QUARANTINE_POLICY, QUARANTINE_POLICY_NAME } from "./quarantine-principal.js";
+import { findingFromRecord } from "../../test/support/findings.js";
 
 const ACCOUNT = "123456789012";
 const OTHER_ACCOUNT = "999988887777";
@@ -38,11 +37,7 @@ const DENY_ALL = JSON.stringify(QUARANTINE_POLICY);
 function findingFor(detector: Detector, identity: Record<string, unknown>): Finding {
   const raw = structuredClone(detector.examples.match[0]!.record) as Record<string, unknown>;
   Object.assign(raw, { eventID: randomUUID(), recipientAccountId: ACCOUNT, userIdentity: identity });
-  const normalised = normaliseRecord(raw);
-  if (!normalised.ok) throw new Error(normalised.reason);
-  const hit = detector.evaluate(normalised.record, { baseline: DEFAULT_BASELINE });
-  if (!hit) throw new Error("the detector did not fire");
-  return buildFinding(detector, normalised.record, hit, findingIdFromEvent(detector.id, normalised.record.eventID!));
+  return findingFromRecord(detector, raw);
 }
 
 /** GetFederationToken by an IAM user's key (sts.federation-token). */

@@ -3,8 +3,7 @@ import { CreateRoleCommand, GetRoleCommand, IAMClient, NoSuchEntityException, Up
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseBaseline, type BaselineInput } from "../../core/baseline.js";
-import { normaliseRecord } from "../../core/cloudtrail.js";
-import { buildFinding, findingIdFromEvent, type Finding } from "../../core/finding.js";
+import type { Finding } from "../../core/finding.js";
 import { parsePolicyDocument } from "../../core/policy.js";
 import type { AwsClients } from "../../core/remediation.js";
 import { AccessDeniedError, InvalidRequestError, ThrottledError } from "../../core/remediation-errors.js";
@@ -14,6 +13,7 @@ import { recordingClients } from "../../test/support/recording-clients.js";
 import { iamActionFor } from "../iam-actions.js";
 import { actionAllowed, isReadOnlyCommand } from "../permissions.js";
 import removeUntrustedTrust, { pruneTrustPolicy, untrustedParties } from "./remove-untrusted-trust-statements.js";
+import { findingFromRecord } from "../../test/support/findings.js";
 
 const ACCOUNT = "123456789012";
 const ATTACKER = "193672423079";
@@ -33,11 +33,7 @@ const trustPolicy = (...statements: object[]) => ({ Version: "2012-10-17", State
 function findingFor(roleName: string, policy: object, baseline: BaselineInput = {}): Finding {
   const raw = structuredClone(roleTrustUntrusted.examples.match[0]!.record) as Record<string, unknown>;
   Object.assign(raw, { eventID: randomUUID(), recipientAccountId: ACCOUNT, requestParameters: { roleName, policyDocument: JSON.stringify(policy, null, 2) } });
-  const normalised = normaliseRecord(raw);
-  if (!normalised.ok) throw new Error(normalised.reason);
-  const hit = roleTrustUntrusted.evaluate(normalised.record, { baseline: parseBaseline(baseline) });
-  if (!hit) throw new Error("the detector did not fire");
-  return buildFinding(roleTrustUntrusted, normalised.record, hit, findingIdFromEvent(roleTrustUntrusted.id, normalised.record.eventID!));
+  return findingFromRecord(roleTrustUntrusted, raw, parseBaseline(baseline));
 }
 
 function awsError(name: string, status: number): Error {

@@ -10,9 +10,7 @@ import {
 } from "@aws-sdk/client-iam";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_BASELINE } from "../../core/baseline.js";
-import { normaliseRecord } from "../../core/cloudtrail.js";
-import { buildFinding, findingIdFromEvent, type Finding } from "../../core/finding.js";
+import type { Finding } from "../../core/finding.js";
 import type { AwsClients } from "../../core/remediation.js";
 import { AccessDeniedError, InvalidRequestError, ThrottledError } from "../../core/remediation-errors.js";
 import defaultVersionChanged from "../../detectors/iam/policy-default-version-changed.js";
@@ -21,6 +19,7 @@ import { recordingClients } from "../../test/support/recording-clients.js";
 import { iamActionFor } from "../iam-actions.js";
 import { actionAllowed, isReadOnlyCommand } from "../permissions.js";
 import restoreDefaultVersion, { previousDefault } from "./restore-policy-default-version.js";
+import { findingFromRecord } from "../../test/support/findings.js";
 
 const ACCOUNT = "123456789012";
 const POLICY = `arn:aws:iam::${ACCOUNT}:policy/ci/orders-deploy`;
@@ -30,11 +29,7 @@ const EVENT_TIME = "2024-07-05T14:02:51Z";
 function findingFor(policyArn: string, versionId: string, eventTime = EVENT_TIME): Finding {
   const raw = structuredClone(defaultVersionChanged.examples.match[0]!.record) as Record<string, unknown>;
   Object.assign(raw, { eventID: randomUUID(), eventTime, recipientAccountId: ACCOUNT, requestParameters: { policyArn, versionId } });
-  const normalised = normaliseRecord(raw);
-  if (!normalised.ok) throw new Error(normalised.reason);
-  const hit = defaultVersionChanged.evaluate(normalised.record, { baseline: DEFAULT_BASELINE });
-  if (!hit) throw new Error("the detector did not fire");
-  return buildFinding(defaultVersionChanged, normalised.record, hit, findingIdFromEvent(defaultVersionChanged.id, normalised.record.eventID!));
+  return findingFromRecord(defaultVersionChanged, raw);
 }
 
 /** Versions as ListPolicyVersions returns them: [id, created, default?]. */

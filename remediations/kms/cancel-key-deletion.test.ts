@@ -2,9 +2,7 @@ import { randomUUID } from "node:crypto";
 import { CancelKeyDeletionCommand, CreateKeyCommand, DescribeKeyCommand, EnableKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from "@aws-sdk/client-kms";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_BASELINE } from "../../core/baseline.js";
-import { normaliseRecord } from "../../core/cloudtrail.js";
-import { buildFinding, findingIdFromEvent, type Finding } from "../../core/finding.js";
+import type { Finding } from "../../core/finding.js";
 import type { AwsClients } from "../../core/remediation.js";
 import { AccessDeniedError, ThrottledError } from "../../core/remediation-errors.js";
 import keyDeletionScheduled from "../../detectors/kms/key-deletion-scheduled.js";
@@ -13,6 +11,7 @@ import { recordingClients } from "../../test/support/recording-clients.js";
 import { iamActionFor } from "../iam-actions.js";
 import { actionAllowed, isReadOnlyCommand } from "../permissions.js";
 import cancelKeyDeletion from "./cancel-key-deletion.js";
+import { findingFromRecord } from "../../test/support/findings.js";
 
 const ACCOUNT = "123456789012";
 const KEY_ID = "7f1c2a3b-4d5e-46f7-8a9b-0c1d2e3f4a5b";
@@ -29,11 +28,7 @@ function findingFor(arn: string, region = "us-east-1"): Finding {
     responseElements: { keyId: arn, keyState: "PendingDeletion", pendingWindowInDays: 7 },
     resources: [{ accountId: ACCOUNT, type: "AWS::KMS::Key", ARN: arn }],
   });
-  const normalised = normaliseRecord(raw);
-  if (!normalised.ok) throw new Error(normalised.reason);
-  const hit = keyDeletionScheduled.evaluate(normalised.record, { baseline: DEFAULT_BASELINE });
-  if (!hit) throw new Error("the detector did not fire");
-  return buildFinding(keyDeletionScheduled, normalised.record, hit, findingIdFromEvent(keyDeletionScheduled.id, normalised.record.eventID!));
+  return findingFromRecord(keyDeletionScheduled, raw);
 }
 
 function awsError(name: string, status: number): Error {

@@ -12,9 +12,7 @@ import {
 } from "@aws-sdk/client-organizations";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_BASELINE } from "../../core/baseline.js";
-import { normaliseRecord } from "../../core/cloudtrail.js";
-import { buildFinding, findingIdFromEvent, type Finding } from "../../core/finding.js";
+import type { Finding } from "../../core/finding.js";
 import type { AwsClients } from "../../core/remediation.js";
 import { AccessDeniedError, ThrottledError } from "../../core/remediation-errors.js";
 import scpDetachedOrDeleted from "../../detectors/organizations/scp-detached-or-deleted.js";
@@ -23,6 +21,7 @@ import { recordingClients } from "../../test/support/recording-clients.js";
 import { iamActionFor } from "../iam-actions.js";
 import { actionAllowed, isReadOnlyCommand } from "../permissions.js";
 import reattachScp from "./reattach-scp.js";
+import { findingFromRecord } from "../../test/support/findings.js";
 
 const ACCOUNT = "123456789012";
 const SCP = "p-7f3k2j9d";
@@ -32,11 +31,7 @@ const OU = "ou-ab12-34cd5678";
 function findingFor(example: 0 | 2, parameters: Record<string, string>): Finding {
   const raw = structuredClone(scpDetachedOrDeleted.examples.match[example]!.record) as Record<string, unknown>;
   Object.assign(raw, { eventID: randomUUID(), recipientAccountId: ACCOUNT, requestParameters: parameters });
-  const normalised = normaliseRecord(raw);
-  if (!normalised.ok) throw new Error(normalised.reason);
-  const hit = scpDetachedOrDeleted.evaluate(normalised.record, { baseline: DEFAULT_BASELINE });
-  if (!hit) throw new Error("the detector did not fire");
-  return buildFinding(scpDetachedOrDeleted, normalised.record, hit, findingIdFromEvent(scpDetachedOrDeleted.id, normalised.record.eventID!));
+  return findingFromRecord(scpDetachedOrDeleted, raw);
 }
 
 const detached = (policyId = SCP, targetId = OU) => findingFor(0, { policyId, targetId });

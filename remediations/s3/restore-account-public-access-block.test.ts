@@ -6,9 +6,7 @@ import {
 } from "@aws-sdk/client-s3-control";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DEFAULT_BASELINE } from "../../core/baseline.js";
-import { normaliseRecord } from "../../core/cloudtrail.js";
-import { buildFinding, findingIdFromEvent, type Finding } from "../../core/finding.js";
+import type { Finding } from "../../core/finding.js";
 import type { AwsClients } from "../../core/remediation.js";
 import { AccessDeniedError, InvalidRequestError, ThrottledError } from "../../core/remediation-errors.js";
 import detector from "../../detectors/s3/account-public-access-block-removed.js";
@@ -17,20 +15,13 @@ import { s3ControlOnMoto } from "../../test/support/s3-control.js";
 import { iamActionFor } from "../iam-actions.js";
 import { isReadOnlyCommand, undeclaredActions } from "../permissions.js";
 import remediation from "./restore-account-public-access-block.js";
+import { exampleFinding as exampleFindingOf } from "../../test/support/findings.js";
 
 const ACCOUNT = "111122223333";
 const ALL_ON = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
 const ACLS_OPEN = { BlockPublicAcls: true, IgnorePublicAcls: false, BlockPublicPolicy: true, RestrictPublicBuckets: false };
 
-function exampleFinding(index: number): Finding {
-  const example = detector.examples.match[index];
-  if (!example) throw new Error(`no match example ${index}`);
-  const normalised = normaliseRecord(structuredClone(example.record));
-  if (!normalised.ok) throw new Error(normalised.reason);
-  const hit = detector.evaluate(normalised.record, { baseline: DEFAULT_BASELINE });
-  if (!hit) throw new Error(`match example ${index} made no finding`);
-  return buildFinding(detector, normalised.record, hit, findingIdFromEvent(detector.id, normalised.record.eventID ?? ""));
-}
+const exampleFinding = (index: number): Finding => exampleFindingOf(detector, index);
 
 function awsError(name: string, httpStatusCode: number): Error {
   return Object.assign(new Error(`${name} from the mock`), { name, $metadata: { httpStatusCode } });

@@ -2,9 +2,7 @@ import { randomBytes } from "node:crypto";
 import { CreateBucketCommand, GetBucketVersioningCommand, PutBucketVersioningCommand, S3Client } from "@aws-sdk/client-s3";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DEFAULT_BASELINE } from "../../core/baseline.js";
-import { normaliseRecord } from "../../core/cloudtrail.js";
-import { buildFinding, findingIdFromEvent, type Finding } from "../../core/finding.js";
+import type { Finding } from "../../core/finding.js";
 import type { AwsClients } from "../../core/remediation.js";
 import { AccessDeniedError, ThrottledError } from "../../core/remediation-errors.js";
 import detector from "../../detectors/s3/versioning-suspended.js";
@@ -13,21 +11,11 @@ import { recordingClients } from "../../test/support/recording-clients.js";
 import { iamActionFor } from "../iam-actions.js";
 import { isReadOnlyCommand, undeclaredActions } from "../permissions.js";
 import remediation from "./resume-versioning.js";
+import { exampleFinding as exampleFindingOf } from "../../test/support/findings.js";
 
 const REGION = "eu-west-1";
 
-function exampleFinding(index: number, bucket?: string): Finding {
-  const example = detector.examples.match[index];
-  if (!example) throw new Error(`no match example ${index}`);
-  const normalised = normaliseRecord(structuredClone(example.record));
-  if (!normalised.ok) throw new Error(normalised.reason);
-  const hit = detector.evaluate(normalised.record, { baseline: DEFAULT_BASELINE });
-  if (!hit) throw new Error(`match example ${index} made no finding`);
-  const finding = buildFinding(detector, normalised.record, hit, findingIdFromEvent(detector.id, normalised.record.eventID ?? ""));
-  if (!bucket) return finding;
-  const resources = finding.resources.map((r) => (r.type === "AWS::S3::Bucket" ? { ...r, id: bucket, arn: `arn:aws:s3:::${bucket}` } : r));
-  return { ...finding, resources };
-}
+const exampleFinding = (index: number, bucket?: string): Finding => exampleFindingOf(detector, index, bucket);
 
 function awsError(name: string, httpStatusCode: number): Error {
   return Object.assign(new Error(`${name} from the mock`), { name, $metadata: { httpStatusCode } });

@@ -8,9 +8,8 @@ import { KMSClient } from "@aws-sdk/client-kms";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client, type Grant } from "@aws-sdk/client-s3";
 import { DEFAULT_BASELINE, parseBaseline, type Baseline, type BaselineInput } from "../../core/baseline.js";
-import { normaliseRecord } from "../../core/cloudtrail.js";
 import type { Detector } from "../../core/detector.js";
-import { buildFinding, findingIdFromEvent, type Finding } from "../../core/finding.js";
+import type { Finding } from "../../core/finding.js";
 import { REMEDIATION_SESSION_NAME } from "../../core/guardrails.js";
 import { LocalWorkflow, type LocalExecution } from "../../core/local-workflow.js";
 import { DEFAULT_REMEDIATOR_ROLE_NAME, type RemediationConfigInput } from "../../core/remediation-config.js";
@@ -21,6 +20,7 @@ import { iamActionFor } from "../../remediations/iam-actions.js";
 import { isReadOnlyCommand } from "../../remediations/permissions.js";
 import { remediations as registry } from "../../remediations/registry.js";
 import { motoClientConfig } from "./aws.js";
+import { findingFromRecord } from "./findings.js";
 
 /**
  * Shared setup for the end-to-end remediation tests: findings built the way
@@ -41,18 +41,10 @@ export function findingFromExample(detector: Detector, index: number, patch: Rec
   const example = detector.examples.match[index];
   if (!example) throw new Error(`${detector.id} has no match example ${index}`);
   const raw = structuredClone(example.record) as Record<string, unknown>;
-  Object.assign(raw, { eventID: randomUUID() }, patch);
-  const normalised = normaliseRecord(raw);
-  if (!normalised.ok) throw new Error(`${detector.id} example ${index}: ${normalised.reason}`);
-  const hit = detector.evaluate(normalised.record, { baseline });
-  if (!hit) throw new Error(`${detector.id} did not fire on its example ${index} as patched`);
-  return buildFinding(detector, normalised.record, hit, findingIdFromEvent(detector.id, normalised.record.eventID!));
+  return findingFromRecord(detector, Object.assign(raw, { eventID: randomUUID() }, patch), baseline);
 }
 
-/** The finding pointed at another S3 bucket (the S3 examples name their own bucket). */
-export function withBucket(finding: Finding, bucket: string): Finding {
-  return { ...finding, resources: finding.resources.map((r) => (r.type === "AWS::S3::Bucket" ? { ...r, id: bucket, arn: `arn:aws:s3:::${bucket}` } : r)) };
-}
+export { withBucket } from "./findings.js";
 
 export interface SentCommand {
   /** SDK client class name, e.g. S3Client. */
