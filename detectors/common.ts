@@ -11,7 +11,10 @@ import type { FindingResource } from "../core/detector.js";
 
 export const API_CALL = DETAIL_TYPES.AwsApiCall;
 
-export { isObject } from "../core/json.js";
+import { isObject } from "../core/json.js";
+import { asList } from "../core/policy.js";
+
+export { isObject };
 
 /** A string request parameter, or undefined when it is absent or not a string. */
 export function param(record: CloudTrailRecord, key: string): string | undefined {
@@ -28,6 +31,37 @@ export function field(object: Record<string, unknown>, name: string): unknown {
   if (name in object) return object[name];
   const flipped = name[0] === name[0]?.toUpperCase() ? name[0]!.toLowerCase() + name.slice(1) : name[0]!.toUpperCase() + name.slice(1);
   return object[flipped];
+}
+
+/** A non-blank string field of a request object (any casing of its first letter), trimmed. */
+export function stringField(object: Record<string, unknown> | null | undefined, name: string): string | undefined {
+  const value = object ? field(object, name) : undefined;
+  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+}
+
+/** The first of `names` a request object holds: for parameters whose spelling differs between tools and documentation. */
+export function firstPresent(object: Record<string, unknown> | null | undefined, names: string[]): unknown {
+  if (!object) return undefined;
+  for (const name of names) if (object[name] !== undefined) return object[name];
+  return undefined;
+}
+
+/**
+ * What an EC2 Modify*Attribute request adds to a permission attribute
+ * (`launchPermission` of an AMI, `createVolumePermission` of a snapshot):
+ * `<attribute>.add.items[]`, each `{ "userId": "…" }` or `{ "group": "all" }`
+ * (Stratus Red Team's documentation spells it "groups"). Other items (an
+ * organisation or OU ARN) are not judged.
+ */
+export function permissionAdditions(record: CloudTrailRecord, attribute: string): { everyone: boolean; accounts: string[] } {
+  const permission = record.requestParameters ? field(record.requestParameters, attribute) : undefined;
+  const add = isObject(permission) ? field(permission, "add") : undefined;
+  const items = asList(isObject(add) ? field(add, "items") : undefined).filter(isObject);
+  const everyone = items.some((item) =>
+    asList(field(item, "group") ?? item.groups).some((g) => typeof g === "string" && g.trim().toLowerCase() === "all"),
+  );
+  const accounts = items.map((item) => field(item, "userId")).filter((id): id is string => typeof id === "string" && id.trim() !== "");
+  return { everyone, accounts: [...new Set(accounts.map((id) => id.trim()))] };
 }
 
 export { partitionOf };

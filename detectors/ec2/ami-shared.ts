@@ -1,30 +1,12 @@
 import type { CloudTrailRecord } from "../../core/cloudtrail.js";
 import { defineDetector, type FindingResource } from "../../core/detector.js";
-import { asList } from "../../core/policy.js";
-import { actorName, API_CALL, field, isKnownAccount, isObject, param, partitionOf, sentence } from "../common.js";
+import { actorName, API_CALL, isKnownAccount, param, partitionOf, permissionAdditions, sentence } from "../common.js";
 import { apiCall, assumedRole, iamUser, OUTSIDE, USER_AGENTS } from "../examples.js";
 
 const REGION = "eu-central-1";
 const PLATFORM_ADMIN = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-central-1/AWSReservedSSO_PlatformAdmin_3f2a1b9c0d8e7f6a";
 const IMAGE_PIPELINE = "arn:aws:iam::111122223333:role/ci/image-pipeline";
 const WORKLOADS = "555566667777";
-
-/**
- * What a ModifyImageAttribute request adds to the launch permission:
- * `launchPermission.add.items[]`, each `{ "userId": "…" }`, `{ "group": "all" }`
- * (Stratus Red Team's documentation spells it "groups"), or an organisation or
- * OU ARN, which is not judged here.
- */
-function added(record: CloudTrailRecord): { everyone: boolean; accounts: string[] } {
-  const permission = record.requestParameters ? field(record.requestParameters, "launchPermission") : undefined;
-  const add = isObject(permission) ? field(permission, "add") : undefined;
-  const items = asList(isObject(add) ? field(add, "items") : undefined).filter(isObject);
-  const everyone = items.some((item) =>
-    asList(field(item, "group") ?? item.groups).some((g) => typeof g === "string" && g.trim().toLowerCase() === "all"),
-  );
-  const accounts = items.map((item) => field(item, "userId")).filter((id): id is string => typeof id === "string" && id.trim() !== "");
-  return { everyone, accounts: [...new Set(accounts.map((id) => id.trim()))] };
-}
 
 /** AMI ARNs carry no account: arn:aws:ec2:REGION::image/ami-…. */
 function imageResource(record: CloudTrailRecord, imageId: string): FindingResource {
@@ -75,7 +57,7 @@ export default defineDetector({
     },
   },
   evaluate(record, { baseline }) {
-    const { everyone, accounts } = added(record);
+    const { everyone, accounts } = permissionAdditions(record, "launchPermission");
     const unknown = accounts.filter((account) => !isKnownAccount(baseline, account, record.recipientAccountId));
     if (!everyone && unknown.length === 0) return undefined;
     const imageId = param(record, "imageId") ?? "(unnamed image)";

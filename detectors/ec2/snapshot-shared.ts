@@ -1,29 +1,12 @@
 import type { Baseline } from "../../core/baseline.js";
 import type { CloudTrailRecord } from "../../core/cloudtrail.js";
 import { defineDetector, type FindingResource } from "../../core/detector.js";
-import { asList } from "../../core/policy.js";
-import { actorName, API_CALL, field, isKnownAccount, isObject, param, partitionOf, sentence } from "../common.js";
+import { actorName, API_CALL, isKnownAccount, param, partitionOf, permissionAdditions, sentence } from "../common.js";
 import { apiCall, assumedRole, iamUser, MANAGEMENT, OUTSIDE, USER_AGENTS } from "../examples.js";
 
 const REGION = "eu-west-1";
 const PLATFORM_ADMIN = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_PlatformAdmin_3f2a1b9c0d8e7f6a";
 const BACKUP_ACCOUNT = "222233334444";
-
-/**
- * What a ModifySnapshotAttribute request adds to the create-volume permission:
- * `createVolumePermission.add.items[]`, each `{ "userId": "…" }` or
- * `{ "group": "all" }` (Stratus Red Team's documentation spells it "groups").
- */
-function added(record: CloudTrailRecord): { everyone: boolean; accounts: string[] } {
-  const permission = record.requestParameters ? field(record.requestParameters, "createVolumePermission") : undefined;
-  const add = isObject(permission) ? field(permission, "add") : undefined;
-  const items = asList(isObject(add) ? field(add, "items") : undefined).filter(isObject);
-  const everyone = items.some((item) =>
-    asList(field(item, "group") ?? item.groups).some((g) => typeof g === "string" && g.trim().toLowerCase() === "all"),
-  );
-  const accounts = items.map((item) => field(item, "userId")).filter((id): id is string => typeof id === "string" && id.trim() !== "");
-  return { everyone, accounts: [...new Set(accounts.map((id) => id.trim()))] };
-}
 
 function unknownAccounts(record: CloudTrailRecord, baseline: Baseline, accounts: string[]): string[] {
   return accounts.filter((account) => !isKnownAccount(baseline, account, record.recipientAccountId));
@@ -78,7 +61,7 @@ export default defineDetector({
     },
   },
   evaluate(record, { baseline }) {
-    const { everyone, accounts } = added(record);
+    const { everyone, accounts } = permissionAdditions(record, "createVolumePermission");
     const unknown = unknownAccounts(record, baseline, accounts);
     if (!everyone && unknown.length === 0) return undefined;
     const snapshotId = param(record, "snapshotId") ?? "(unnamed snapshot)";

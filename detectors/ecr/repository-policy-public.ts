@@ -1,17 +1,12 @@
 import type { CloudTrailRecord } from "../../core/cloudtrail.js";
 import { defineDetector, type FindingResource } from "../../core/detector.js";
 import { allowsPublicAccess, asList, parsePolicyDocument, statementsOf } from "../../core/policy.js";
-import { actorName, API_CALL, field, partitionOf, sentence } from "../common.js";
+import { actorName, API_CALL, field, partitionOf, sentence, stringField } from "../common.js";
 import { apiCall, assumedRole, OUTSIDE, PROD, USER_AGENTS } from "../examples.js";
 
 const REGION = "eu-west-1";
 const DEVELOPER = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Developer_1a2b3c4d5e6f7a8b";
 const TERRAFORM = "arn:aws:iam::111122223333:role/ci/terraform-apply";
-
-function stringField(object: Record<string, unknown> | null | undefined, name: string): string | undefined {
-  const value = object ? field(object, name) : undefined;
-  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
-}
 
 /** The repository in the registry the request or response names, by default the caller's account. */
 function repositoryResource(record: CloudTrailRecord): FindingResource {

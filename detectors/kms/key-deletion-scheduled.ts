@@ -1,16 +1,11 @@
 import type { CloudTrailRecord } from "../../core/cloudtrail.js";
 import { defineDetector, type FindingResource } from "../../core/detector.js";
-import { actorName, API_CALL, field, isIacPrincipal, partitionOf, sentence } from "../common.js";
+import { actorName, API_CALL, field, isIacPrincipal, partitionOf, sentence, stringField } from "../common.js";
 import { apiCall, assumedRole, iamDate, iamUser, PROD, USER_AGENTS } from "../examples.js";
 
 const REGION = "eu-west-1";
 const PLATFORM_ADMIN = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_PlatformAdmin_3f2a1b9c0d8e7f6a";
 const TERRAFORM = "arn:aws:iam::111122223333:role/ci/terraform-apply";
-
-function stringField(object: Record<string, unknown> | null | undefined, name: string): string | undefined {
-  const value = object ? field(object, name) : undefined;
-  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
-}
 
 /**
  * The key, by the ARN CloudTrail lists in `resources` or returns in

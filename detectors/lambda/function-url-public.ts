@@ -1,6 +1,6 @@
 import type { CloudTrailRecord } from "../../core/cloudtrail.js";
 import { defineDetector, type FindingResource } from "../../core/detector.js";
-import { actorName, API_CALL, field, partitionOf, sentence } from "../common.js";
+import { actorName, API_CALL, partitionOf, sentence, stringField } from "../common.js";
 import { apiCall, assumedRole, USER_AGENTS } from "../examples.js";
 
 const REGION = "eu-west-1";
@@ -14,11 +14,6 @@ const DEVELOPER = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com
  */
 const CREATE = ["CreateFunctionUrlConfig", "CreateFunctionUrlConfig20211031"];
 const UPDATE = ["UpdateFunctionUrlConfig", "UpdateFunctionUrlConfig20211031"];
-
-function stringField(object: Record<string, unknown> | null | undefined, name: string): string | undefined {
-  const value = object ? field(object, name) : undefined;
-  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
-}
 
 /** The URL belongs to a function, or to one of its aliases (Qualifier). */
 function urlResource(record: CloudTrailRecord, functionName: string, qualifier: string | undefined): FindingResource {

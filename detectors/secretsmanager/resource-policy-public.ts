@@ -1,16 +1,11 @@
 import type { CloudTrailRecord } from "../../core/cloudtrail.js";
 import { defineDetector, type FindingResource } from "../../core/detector.js";
 import { allowsPublicAccess, asList, parsePolicyDocument, statementsOf } from "../../core/policy.js";
-import { actorName, API_CALL, field, sentence } from "../common.js";
+import { actorName, API_CALL, field, sentence, stringField } from "../common.js";
 import { apiCall, assumedRole, OUTSIDE, PROD } from "../examples.js";
 
 const REGION = "eu-west-1";
 const PLATFORM_ADMIN = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_PlatformAdmin_3f2a1b9c0d8e7f6a";
-
-function stringField(object: Record<string, unknown> | null | undefined, name: string): string | undefined {
-  const value = object ? field(object, name) : undefined;
-  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
-}
 
 /** The secret by the ARN the response returns, else as the request named it (name or ARN). */
 function secretResource(record: CloudTrailRecord): FindingResource {

@@ -1,27 +1,12 @@
 import type { CloudTrailRecord } from "../../core/cloudtrail.js";
 import { defineDetector, type FindingResource } from "../../core/detector.js";
 import { allowsPublicAccess, asList, parsePolicyDocument, statementsOf, strings } from "../../core/policy.js";
-import { actorName, API_CALL, field, sentence } from "../common.js";
+import { actorName, API_CALL, field, firstPresent, sentence, stringField } from "../common.js";
 import { apiCall, assumedRole, OUTSIDE, PROD } from "../examples.js";
 
 const REGION = "eu-west-1";
 const DEVELOPER = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Developer_1a2b3c4d5e6f7a8b";
 const TOPIC = `arn:aws:sns:${REGION}:${PROD}:order-events`;
-
-function stringField(object: Record<string, unknown> | null | undefined, name: string): string | undefined {
-  const value = object ? field(object, name) : undefined;
-  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
-}
-
-/**
- * The first of several spellings present: SNS's query API names the list
- * `AWSAccountId`, which CloudTrail's camel-casing may render as `aWSAccountId`.
- */
-function firstPresent(object: Record<string, unknown> | null | undefined, names: string[]): unknown {
-  if (!object) return undefined;
-  for (const name of names) if (object[name] !== undefined) return object[name];
-  return undefined;
-}
 
 function topicResource(record: CloudTrailRecord): FindingResource {
   const arn = stringField(record.requestParameters, "topicArn");

@@ -1,28 +1,13 @@
 import type { CloudTrailRecord } from "../../core/cloudtrail.js";
 import { defineDetector, type FindingResource } from "../../core/detector.js";
 import { allowsPublicAccess, asList, parsePolicyDocument, statementsOf, strings } from "../../core/policy.js";
-import { actorName, API_CALL, field, isObject, partitionOf, sentence } from "../common.js";
+import { actorName, API_CALL, field, firstPresent, isObject, partitionOf, sentence, stringField } from "../common.js";
 import { apiCall, assumedRole, OUTSIDE, PROD } from "../examples.js";
 
 const REGION = "eu-west-1";
 const DEVELOPER = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Developer_1a2b3c4d5e6f7a8b";
 const QUEUE_URL = `https://sqs.${REGION}.amazonaws.com/${PROD}/order-fulfilment`;
 const QUEUE_ARN = `arn:aws:sqs:${REGION}:${PROD}:order-fulfilment`;
-
-function stringField(object: Record<string, unknown> | null | undefined, name: string): string | undefined {
-  const value = object ? field(object, name) : undefined;
-  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
-}
-
-/**
- * The first of several spellings present: the SQS guide's CloudTrail example
- * writes `AWSAccountIds`, camel-cased records `aWSAccountIds`.
- */
-function firstPresent(object: Record<string, unknown> | null | undefined, names: string[]): unknown {
-  if (!object) return undefined;
-  for (const name of names) if (object[name] !== undefined) return object[name];
-  return undefined;
-}
 
 /** The queue from its URL: https://sqs.REGION.amazonaws.com/ACCOUNT/NAME. */
 function queueResource(record: CloudTrailRecord): FindingResource {
