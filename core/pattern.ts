@@ -1,7 +1,7 @@
 // Amazon EventBridge event-pattern matching, following the "Event patterns"
 // and "Content filtering" sections of the EventBridge user guide. Semantics
 // that the guide leaves open follow the reference engine (aws/event-ruler).
-import { wildcardSegments } from "./pattern-compile.js";
+import { wildcardSegments } from "./pattern-leaf.js";
 import { ipInCidr, parseCidr } from "./pattern-ip.js";
 
 // The interpreter below is the reference; compilePattern gives the same answers, faster.
