@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { workersOption } from "./workers-option.js";
+import { refuseWorkersOnStdin, workersOption } from "./workers-option.js";
 import { DEFAULT_BASELINE, type Baseline } from "../core/baseline.js";
 import { loadBaselineFile } from "../core/baseline-file.js";
 import type { Finding } from "../core/finding.js";
@@ -98,9 +98,7 @@ ${EXIT_CODES_HELP}`,
 }
 
 function checkRemediateFlags(paths: string[], flags: ReplayFlags): void {
-  if (typeof flags.workers === "number" && flags.workers > 0 && paths.includes("-")) {
-    throw new UsageError(`--workers ${flags.workers}: standard input is read on one thread (use --workers 0 or auto)`);
-  }
+  refuseWorkersOnStdin(paths, flags.workers);
   if (!flags.remediate) {
     const stray = [flags.live && "--live", flags.yes && "--yes", flags.approve && "--approve"].filter(Boolean);
     if (stray.length > 0) throw new UsageError(`${stray.join(", ")} only go with --remediate`);

@@ -1,7 +1,7 @@
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Command, Option } from "commander";
-import { workersOption } from "./workers-option.js";
+import { refuseWorkersOnStdin, workersOption } from "./workers-option.js";
 import { DEFAULT_BASELINE, type Baseline } from "../core/baseline.js";
 import { loadBaselineFile } from "../core/baseline-file.js";
 import type { Finding } from "../core/finding.js";
@@ -107,9 +107,7 @@ function writeReport(file: string, html: string): void {
 
 async function runReport(paths: string[], flags: ReportFlags, io: Io): Promise<ExitCode> {
   checkOutput(flags.html);
-  if (typeof flags.workers === "number" && flags.workers > 0 && paths.includes("-")) {
-    throw new UsageError(`--workers ${flags.workers}: standard input is read on one thread (use --workers 0 or auto)`);
-  }
+  refuseWorkersOnStdin(paths, flags.workers);
   const baseline: Baseline = flags.baseline ? loadBaselineFile(flags.baseline) : DEFAULT_BASELINE;
   const chart = loadChartJs();
 

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option } from "commander";
+import { UsageError } from "./exit-codes.js";
 import { MAX_WORKERS, PARALLEL_MIN_BYTES } from "../core/replay.js";
 
 /** `--workers auto|N`, shared by the commands that replay logs. */
@@ -16,4 +17,11 @@ export function parseWorkers(value: string): number | "auto" {
   if (value === "auto") return "auto";
   if (!/^\d+$/.test(value) || Number(value) > 64) throw new InvalidArgumentError("expected auto or a whole number from 0 to 64");
   return Number(value);
+}
+
+/** Worker threads cannot read standard input: an explicit count with `-` is a usage error (auto stays on one thread). */
+export function refuseWorkersOnStdin(paths: readonly string[], workers: number | "auto"): void {
+  if (typeof workers === "number" && workers > 0 && paths.includes("-")) {
+    throw new UsageError(`--workers ${workers}: standard input is read on one thread (use --workers 0 or auto)`);
+  }
 }
